@@ -1,0 +1,91 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# xtcp - top-level Makefile. README.md lists the commands; the main ones:
+#   make [KVER=6.1|6.12|<full kver>] [W=1] [C=1]   build xtcp.ko
+#   make check     host unit tests, module builds, VM selftests on 6.1 and 6.12
+#   make demo      boot a guest and show xtcp working
+#
+# The module is built out of tree in build/<KVER>/, a tree of symlinks to
+# the sources, so builds for several kernels never overwrite each other.
+
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+RUNNING := $(shell uname -r)
+
+# Default: the running kernel if its headers are installed, else Debian's 6.1.
+ifeq ($(origin KVER),undefined)
+  ifneq ($(KDIR),)
+    KVER := custom
+  else ifneq ($(wildcard /lib/modules/$(RUNNING)/build/Makefile),)
+    KVER := $(RUNNING)
+  else
+    KVER := 6.1
+  endif
+endif
+BUILD := $(TOP)/build/$(KVER)
+CACHE := $(TOP)/.cache
+KSELFTEST := $(CACHE)/kselftest
+
+SELFTEST_SRCS := $(wildcard $(TOP)/selftests/*.c)
+SELFTEST_BINS := $(patsubst $(TOP)/selftests/%.c,$(TOP)/build/selftests/%,$(SELFTEST_SRCS))
+SELFTEST_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -static -I$(TOP)/include/uapi \
+		   -I$(KSELFTEST) -D_GNU_SOURCE
+
+UNIT_SRCS := $(wildcard $(TOP)/tests/unit/*.c)
+UNIT_BINS := $(patsubst $(TOP)/tests/unit/%.c,$(TOP)/build/unit/%,$(UNIT_SRCS))
+UNIT_CFLAGS := -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
+	       -fno-sanitize-recover=all -fno-omit-frame-pointer -I$(TOP)/src
+
+.PHONY: all module selftests unit check demo deps checkpatch clean help
+
+all: module
+
+deps:
+	@$(TOP)/scripts/deps
+
+module:
+	@$(TOP)/scripts/deps
+	@mkdir -p $(BUILD)/src
+	@ln -sfn $(TOP)/Kbuild $(BUILD)/Kbuild
+	@ln -sfn $(TOP)/include $(BUILD)/include
+	@ln -sf $(TOP)/src/*.[ch] $(BUILD)/src/
+	$(MAKE) -C $(or $(KDIR),$(shell $(TOP)/scripts/kdir $(KVER))) \
+		M=$(BUILD) modules
+	@echo "xtcp.ko: $(BUILD)/xtcp.ko"
+
+# kselftest's harness comes from the installed linux-source-6.1 tarball,
+# extracted into the git-ignored cache by scripts/deps.
+selftests: $(SELFTEST_BINS) $(TOP)/build/selftests/run-all.sh
+
+$(TOP)/build/selftests/run-all.sh: $(TOP)/selftests/run-all.sh
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
+$(TOP)/build/selftests/%: $(TOP)/selftests/%.c $(wildcard $(TOP)/selftests/*.h) \
+		$(TOP)/include/uapi/linux/xtcp.h
+	@test -f $(KSELFTEST)/kselftest_harness.h || $(TOP)/scripts/deps
+	@mkdir -p $(dir $@)
+	$(CC) $(SELFTEST_CFLAGS) -o $@ $<
+
+# Host unit tests of the kernel-independent code, under ASan and UBSan.
+unit: $(UNIT_BINS)
+	@$(TOP)/scripts/tap-run $(UNIT_BINS)
+
+$(TOP)/build/unit/%: $(TOP)/tests/unit/%.c $(wildcard $(TOP)/src/*.h) \
+		$(TOP)/tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $<
+
+check:
+	@$(TOP)/scripts/check
+
+demo:
+	@$(TOP)/scripts/demo
+
+checkpatch:
+	@$(TOP)/scripts/checkpatch
+
+clean:
+	rm -rf $(TOP)/build
+
+help:
+	@sed -n '3,8p' $(TOP)/Makefile

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by xtcp's selftests. They run as root inside the test
+ * guest (scripts/vm-run), never on the host.
+ */
+#ifndef XTCP_SELFTEST_UTIL_H
+#define XTCP_SELFTEST_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/xtcp.h>
+
+#define XTCP_KO_DEFAULT "/lib/modules/xtcp.ko"
+
+/* Path of xtcp.ko inside the guest: $XTCP_KO, set by the guest's init. */
+static inline const char *xtcp_ko_path(void)
+{
+	const char *p = getenv("XTCP_KO");
+
+	return p && *p ? p : XTCP_KO_DEFAULT;
+}
+
+/* Load xtcp.ko with @params ("" for defaults); returns 0 or -errno. */
+static inline int xtcp_load(const char *params)
+{
+	int fd = open(xtcp_ko_path(), O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* Unload xtcp (never waits); returns 0 or -errno. */
+static inline int xtcp_unload(void)
+{
+	return syscall(SYS_delete_module, "xtcp", O_NONBLOCK) ? -errno : 0;
+}
+
+static inline int xtcp_loaded(void)
+{
+	struct stat st;
+
+	return stat("/sys/module/xtcp", &st) == 0;
+}
+
+/* Read a whole small file into @buf; returns bytes read or -errno. */
+static inline int read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
+/* Write @val to @path in one write(); returns 0 or -errno. */
+static inline int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+/* Integer value of a sysctl file, or LONG_MIN when unreadable. */
+static inline long read_long(const char *path)
+{
+	char buf[64];
+
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return LONG_MIN;
+	return strtol(buf, NULL, 10);
+}
+
+/*
+ * Value of counter @name in /proc/net/xtcp/snmp of the current netns, or -1
+ * if the file or the counter is missing.
+ */
+static inline long xtcp_counter(const char *name)
+{
+	char line[128], key[64];
+	long val = -1, v;
+	FILE *f = fopen("/proc/net/xtcp/snmp", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63[^\t]\t%ld", key, &v) == 2 &&
+		    !strcmp(key, name))
+			val = v;
+	fclose(f);
+	return val;
+}
+
+/*
+ * Autoloading: the kernel runs /proc/sys/kernel/modprobe for socket() of an
+ * unknown protocol. An empty path turns it off (request_module() -> ENOENT).
+ */
+static inline int set_autoload(int on)
+{
+	return write_file("/proc/sys/kernel/modprobe", on ? "/sbin/modprobe" : "\n");
+}
+
+#endif /* XTCP_SELFTEST_UTIL_H */

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xtcp - module parameter and registration with the inet layer.
+ *
+ * Registration order (exit runs it in exact reverse, and a failure unwinds
+ * only what was done):
+ *   1. per-netns state          register_pernet_subsys()
+ *   2. the socket type          proto_register()
+ *   3. socket(AF_INET, SOCK_STREAM, proto) inet_register_protosw()
+ *   4. packets of IP protocol   inet_add_protocol()
+ * Packets are accepted last, once everything they can reach exists.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <net/protocol.h>
+#include <net/inet_common.h>
+#include <uapi/linux/xtcp.h>
+
+#include "xtcp.h"
+
+int xtcp_proto = IPPROTO_XTCP;
+module_param_named(proto, xtcp_proto, int, 0444);
+MODULE_PARM_DESC(proto,
+		 "IP protocol number: 253 (default) or 254, the RFC 3692 experimental numbers");
+
+static struct inet_protosw xtcp_protosw = {
+	.type		= SOCK_STREAM,
+	.protocol	= IPPROTO_XTCP,	/* set from the parameter at init */
+	.prot		= &xtcp_prot,
+	.ops		= &xtcp_stream_ops,
+	.flags		= 0,		/* not permanent: we unregister */
+};
+
+static const struct net_protocol xtcp_net_protocol = {
+	.handler	= xtcp_v4_rcv,
+};
+
+static int __init xtcp_init(void)
+{
+	int err;
+
+	if (!xtcp_proto_allowed(xtcp_proto)) {
+		pr_err("proto=%d refused: only the RFC 3692 experimental IP protocol numbers %d and %d are allowed\n",
+		       xtcp_proto, XTCP_PROTO_EXP1, XTCP_PROTO_EXP2);
+		return -EINVAL;
+	}
+	/* Say so before registering anything; inet_add_protocol() rechecks. */
+	if (rcu_access_pointer(inet_protos[xtcp_proto])) {
+		pr_err("proto=%d refused: IP protocol %d is already handled by another protocol\n",
+		       xtcp_proto, xtcp_proto);
+		return -EBUSY;
+	}
+	xtcp_protosw.protocol = xtcp_proto;
+
+	err = xtcp_netns_register();
+	if (err)
+		goto out;
+	err = proto_register(&xtcp_prot, 1);
+	if (err)
+		goto out_netns;
+	inet_register_protosw(&xtcp_protosw);
+	if (inet_add_protocol(&xtcp_net_protocol, xtcp_proto) < 0) {
+		pr_err("proto=%d refused: IP protocol %d was taken by another protocol meanwhile\n",
+		       xtcp_proto, xtcp_proto);
+		err = -EBUSY;
+		goto out_protosw;
+	}
+	pr_info("registered as IP protocol %d\n", xtcp_proto);
+	return 0;
+
+out_protosw:
+	inet_unregister_protosw(&xtcp_protosw);
+	proto_unregister(&xtcp_prot);
+out_netns:
+	xtcp_netns_unregister();
+out:
+	return err;
+}
+
+static void __exit xtcp_exit(void)
+{
+	inet_del_protocol(&xtcp_net_protocol, xtcp_proto);
+	inet_unregister_protosw(&xtcp_protosw);
+	proto_unregister(&xtcp_prot);
+	xtcp_netns_unregister();
+}
+
+module_init(xtcp_init);
+module_exit(xtcp_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("xtcp: an alternate TCP-like transport (IP protocol 253)");
+MODULE_AUTHOR("The xtcp developers");
+/* socket(AF_INET, SOCK_STREAM, 253) loads the module on demand. */
+MODULE_ALIAS_NET_PF_PROTO_TYPE(PF_INET, IPPROTO_XTCP, SOCK_STREAM);

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xtcp - per-netns tunables under /proc/sys/net/xtcp/.
+ *
+ * Every timeout and limit of the protocol is one of these, with Linux TCP's
+ * default. Writes are range-checked by proc_dointvec_minmax(): a value out of
+ * range fails with EINVAL and changes nothing. Documentation/sysctl.rst
+ * describes each entry.
+ */
+
+#include <linux/slab.h>
+#include <linux/sysctl.h>
+#include <net/net_namespace.h>
+
+#include "xtcp.h"
+#include "compat.h"
+
+/*
+ * Defaults of a new netns. The template below points into this struct;
+ * each netns's copy of the table is re-pointed at the same field of its own
+ * struct xtcp_sysctl. It is never written.
+ */
+static struct xtcp_sysctl xtcp_sysctl_defaults = {
+	.syn_retries		= 6,	/* net.ipv4.tcp_syn_retries */
+	.synack_retries		= 5,	/* net.ipv4.tcp_synack_retries */
+	.synack_timeout_ms	= 1000,	/* TCP_TIMEOUT_INIT */
+};
+
+static int xtcp_syn_retries_max = 127;		/* Linux's MAX_TCP_SYNCNT */
+static int xtcp_synack_retries_max = 255;	/* Linux stores it in a u8 */
+static int xtcp_timeout_ms_max = 120000;	/* Linux's TCP_RTO_MAX */
+
+#define XTCP_SYSCTL_INT(name, min, max)					\
+	{								\
+		.procname	= #name,				\
+		.data		= &xtcp_sysctl_defaults.name,		\
+		.maxlen		= sizeof(int),				\
+		.mode		= 0644,					\
+		.proc_handler	= proc_dointvec_minmax,			\
+		.extra1		= (min),				\
+		.extra2		= (max),				\
+	}
+
+static struct ctl_table xtcp_sysctl_template[] = {
+	XTCP_SYSCTL_INT(syn_retries, SYSCTL_ONE, &xtcp_syn_retries_max),
+	XTCP_SYSCTL_INT(synack_retries, SYSCTL_ZERO, &xtcp_synack_retries_max),
+	XTCP_SYSCTL_INT(synack_timeout_ms, SYSCTL_ONE, &xtcp_timeout_ms_max),
+	{ }	/* sentinel, for 6.1 */
+};
+
+#define XTCP_SYSCTL_N	(ARRAY_SIZE(xtcp_sysctl_template) - 1)
+
+/**
+ * xtcp_sysctl_net_init() - give a netns its tunables and their sysctl files
+ * @net: the namespace being set up
+ *
+ * Return: 0 or a negative errno.
+ */
+int xtcp_sysctl_net_init(struct net *net)
+{
+	struct xtcp_net *xn = xtcp_pernet(net);
+	struct ctl_table *table;
+	size_t i;
+
+	xn->sysctl = xtcp_sysctl_defaults;
+	table = kmemdup(xtcp_sysctl_template, sizeof(xtcp_sysctl_template),
+			GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+	for (i = 0; i < XTCP_SYSCTL_N; i++)
+		table[i].data = (char *)&xn->sysctl +
+			((char *)table[i].data - (char *)&xtcp_sysctl_defaults);
+
+	xn->sysctl_hdr = xtcp_register_net_sysctl(net, "net/xtcp", table,
+						  XTCP_SYSCTL_N);
+	if (!xn->sysctl_hdr) {
+		kfree(table);
+		return -ENOMEM;
+	}
+	xn->sysctl_table = table;
+	return 0;
+}
+
+/**
+ * xtcp_sysctl_net_exit() - remove a netns's sysctl files
+ * @net: the namespace going away
+ */
+void xtcp_sysctl_net_exit(struct net *net)
+{
+	struct xtcp_net *xn = xtcp_pernet(net);
+
+	unregister_net_sysctl_table(xn->sysctl_hdr);
+	kfree(xn->sysctl_table);
+}
