@@ -35,7 +35,7 @@ UNIT_BINS := $(patsubst $(TOP)/tests/unit/%.c,$(TOP)/build/unit/%,$(UNIT_SRCS))
 UNIT_CFLAGS := -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 	       -fno-sanitize-recover=all -fno-omit-frame-pointer -I$(TOP)/src
 
-.PHONY: all module selftests unit check demo deps checkpatch clean help
+.PHONY: all module testmod selftests unit check demo deps checkpatch clean help
 
 all: module
 
@@ -51,6 +51,14 @@ module:
 	$(MAKE) -C $(or $(KDIR),$(shell $(TOP)/scripts/kdir $(KVER))) \
 		M=$(BUILD) modules
 	@echo "xtcp.ko: $(BUILD)/xtcp.ko"
+
+# Test-only helper module (selftests/kmod), built like xtcp.ko.
+testmod:
+	@$(TOP)/scripts/deps
+	@mkdir -p $(BUILD)/kmod
+	@ln -sf $(TOP)/selftests/kmod/Kbuild $(TOP)/selftests/kmod/*.c $(BUILD)/kmod/
+	$(MAKE) -C $(or $(KDIR),$(shell $(TOP)/scripts/kdir $(KVER))) \
+		M=$(BUILD)/kmod modules
 
 # kselftest's harness comes from the installed linux-source-6.1 tarball,
 # extracted into the git-ignored cache by scripts/deps.
@@ -70,7 +78,7 @@ $(TOP)/build/selftests/%: $(TOP)/selftests/%.c $(wildcard $(TOP)/selftests/*.h) 
 unit: $(UNIT_BINS)
 	@$(TOP)/scripts/tap-run $(UNIT_BINS)
 
-$(TOP)/build/unit/%: $(TOP)/tests/unit/%.c $(wildcard $(TOP)/src/*.h) \
+$(TOP)/build/unit/%: $(TOP)/tests/unit/%.c $(wildcard $(TOP)/src/*.h) $(TOP)/src/mib.c \
 		$(TOP)/tests/unit/unit.h
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $<

@@ -205,15 +205,93 @@ TEST_F(mod, proto_254)
 }
 
 /*
+ * A protocol number another protocol already handles is refused (EBUSY),
+ * with nothing left registered. xtcp_squat.ko (a test-only module) takes
+ * 254 for the test; $XTCP_SQUAT_KO says where it is (default: where
+ * `make check` puts it in the guest).
+ */
+TEST_F(mod, taken_proto_refused)
+{
+	const char *squat = getenv("XTCP_SQUAT_KO") ?: "/files/xtcp_squat.ko";
+	int fd, kmsg;
+
+	if (access(squat, R_OK))
+		SKIP(return, "no xtcp_squat.ko (set XTCP_SQUAT_KO)");
+	ASSERT_EQ(0, xtcp_unload());
+	fd = open(squat, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, syscall(SYS_finit_module, fd, "proto=254", 0));
+	close(fd);
+
+	kmsg = kmsg_open_end();
+	ASSERT_LE(0, kmsg);
+	EXPECT_EQ(-EBUSY, xtcp_load("proto=254"));
+	EXPECT_FALSE(xtcp_loaded());
+	EXPECT_TRUE(kmsg_seen(kmsg, "xtcp: proto=254 refused: IP protocol 254 is already handled"));
+	close(kmsg);
+	EXPECT_EQ(-1, xtcp_socket(IPPROTO_XTCP_ALT));
+	EXPECT_EQ(EPROTONOSUPPORT, errno);
+	EXPECT_EQ(-1, xtcp_counter("InSegs"));
+
+	/* the other number is still free */
+	EXPECT_EQ(0, xtcp_load("proto=253"));
+	EXPECT_EQ(0, xtcp_unload());
+	EXPECT_EQ(0, syscall(SYS_delete_module, "xtcp_squat", O_NONBLOCK));
+}
+
+/*
+ * How many objects cache @name may gain in @rounds load/unload rounds.
+ * Less than one per round, except for one known kernel bug: Linux 6.1's
+ * debugfs_slab_release() (mm/slub.c) looks up the cache's debugfs directory
+ * and never drops that reference, so each destroyed cache with
+ * SLAB_STORE_USER (slub_debug=U, as the guest boots) leaves one dentry and
+ * its inode (with the inode's LSM blob) behind. xtcp destroys one cache (XTCP) per unload; 6.12 fixed
+ * the bug (debugfs_lookup_and_remove()).
+ */
+static long growth_limit(const char *name, int rounds)
+{
+	static int is_61 = -1;
+	char rel[64];
+
+	if (is_61 < 0)
+		is_61 = read_file("/proc/sys/kernel/osrelease", rel, sizeof(rel)) > 0 &&
+			!strncmp(rel, "6.1.", 4);
+	if (is_61 && (!strcmp(name, "dentry") || !strcmp(name, "inode_cache") ||
+		      !strcmp(name, "lsm_inode_cache")))
+		return 2L * rounds;
+	return rounds;
+}
+
+/* Caches of @after that grew past their limit since @before. */
+static int count_grown(const struct slab_snap *before,
+		       const struct slab_snap *after, int rounds, int report)
+{
+	int i, n = 0;
+
+	for (i = 0; i < after->n; i++) {
+		long grew = after->c[i].active - slab_active(before, after->c[i].name);
+
+		if (grew >= growth_limit(after->c[i].name, rounds)) {
+			n++;
+			if (report)
+				ksft_print_msg("slab %s grew by %ld objects in %d rounds\n",
+					       after->c[i].name, grew, rounds);
+		}
+	}
+	return n;
+}
+
+/*
  * Load, use and unload 50 times: no slab cache may grow by as much as one
  * object per round (a leak of anything per load, netns state or socket
- * would), and the kernel log stays clean (checked by vm-run).
+ * would), and the kernel log stays clean (checked by vm-run). Frees the
+ * kernel defers (kfree_rcu() batches for seconds) are waited for, up to 10 s.
  */
 TEST_F(mod, load_unload_50_no_leak)
 {
 	static struct slab_snap before, after;
 	const int rounds = 50;
-	int i, fd;
+	int i, fd, tries;
 
 	/* one warm-up round so lazily created caches exist in both snapshots */
 	ASSERT_EQ(0, xtcp_unload());
@@ -227,13 +305,13 @@ TEST_F(mod, load_unload_50_no_leak)
 		ASSERT_EQ(0, close(fd));
 		ASSERT_EQ(0, xtcp_unload()) TH_LOG("round %d", i);
 	}
-	ASSERT_EQ(0, slab_snapshot(&after));
-	for (i = 0; i < after.n; i++) {
-		long grew = after.c[i].active - slab_active(&before, after.c[i].name);
-
-		EXPECT_LT(grew, rounds) TH_LOG("slab %s grew by %ld objects in %d rounds",
-					       after.c[i].name, grew, rounds);
+	for (tries = 0; tries < 20; tries++) {
+		ASSERT_EQ(0, slab_snapshot(&after));
+		if (!count_grown(&before, &after, rounds, 0))
+			break;
+		usleep(500 * 1000);
 	}
+	EXPECT_EQ(0, count_grown(&before, &after, rounds, 1));
 	EXPECT_EQ(0, slab_active(&after, "XTCP"));
 }
 

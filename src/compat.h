@@ -73,12 +73,15 @@ static inline int xtcp_proto_ioctl(struct sock *sk, int cmd, unsigned long arg)
  * lose their empty sentinel entry); 6.1 only has the sentinel form. xtcp's
  * tables keep a sentinel, and @n counts the entries before it.
  */
+static inline struct ctl_table_header *
+xtcp_register_net_sysctl(struct net *net, const char *path,
+			 struct ctl_table *table, size_t n)
+{
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
-#define xtcp_register_net_sysctl(net, path, table, n) \
-	register_net_sysctl_sz(net, path, table, n)
+	return register_net_sysctl_sz(net, path, table, n);
 #else
-#define xtcp_register_net_sysctl(net, path, table, n) \
-	register_net_sysctl(net, path, table)
+	return register_net_sysctl(net, path, table);
 #endif
+}
 
 #endif /* _XTCP_COMPAT_H */

@@ -26,6 +26,9 @@ module_param_named(proto, xtcp_proto, int, 0444);
 MODULE_PARM_DESC(proto,
 		 "IP protocol number: 253 (default) or 254, the RFC 3692 experimental numbers");
 
+/* SOCK_STREAM's value, for the module alias (see the end of this file). */
+#define XTCP_SOCK_STREAM_VALUE 1
+
 static struct inet_protosw xtcp_protosw = {
 	.type		= SOCK_STREAM,
 	.protocol	= IPPROTO_XTCP,	/* set from the parameter at init */
@@ -42,6 +45,7 @@ static int __init xtcp_init(void)
 {
 	int err;
 
+	BUILD_BUG_ON(SOCK_STREAM != XTCP_SOCK_STREAM_VALUE);
 	if (!xtcp_proto_allowed(xtcp_proto)) {
 		pr_err("proto=%d refused: only the RFC 3692 experimental IP protocol numbers %d and %d are allowed\n",
 		       xtcp_proto, XTCP_PROTO_EXP1, XTCP_PROTO_EXP2);
@@ -94,5 +98,11 @@ module_exit(xtcp_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("xtcp: an alternate TCP-like transport (IP protocol 253)");
 MODULE_AUTHOR("The xtcp developers");
-/* socket(AF_INET, SOCK_STREAM, 253) loads the module on demand. */
-MODULE_ALIAS_NET_PF_PROTO_TYPE(PF_INET, IPPROTO_XTCP, SOCK_STREAM);
+/*
+ * socket(AF_INET, SOCK_STREAM, 253) loads the module on demand: inet_create()
+ * asks for "net-pf-2-proto-253-type-1", then "net-pf-2-proto-253". The type
+ * must be a number (SOCK_STREAM is an enum the preprocessor cannot expand;
+ * xtcp_init() checks the value).
+ */
+MODULE_ALIAS_NET_PF_PROTO_TYPE(PF_INET, IPPROTO_XTCP, XTCP_SOCK_STREAM_VALUE);
+MODULE_ALIAS_NET_PF_PROTO(PF_INET, IPPROTO_XTCP);

@@ -1,31 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * xtcp counters (MIB): one list, used for the enum, the /proc names and the
- * host unit tests. Kernel-independent: no includes.
+ * xtcp counters (MIB). Kernel-independent: compiled into xtcp.ko and into
+ * the host unit tests.
  *
- * Each entry is X(ENUM_SUFFIX, "ProcName"). Names follow Linux's MIB style
- * (/proc/net/snmp "Tcp:" and /proc/net/netstat "TcpExt:"). Documentation/
- * proc.rst describes every counter; keep the two in step.
+ * Names follow Linux's MIB style (/proc/net/snmp "Tcp:", /proc/net/netstat
+ * "TcpExt:"); xtcp_mib_names[] in mib.c holds them, in this order, and
+ * Documentation/proc.rst describes each. Keep the three in step.
  */
 #ifndef _XTCP_MIB_H
 #define _XTCP_MIB_H
 
-#define XTCP_MIB_LIST(X)				\
-	X(INSEGS,		"InSegs")		\
-	X(OUTSEGS,		"OutSegs")		\
-	X(INERRS,		"InErrs")		\
-	X(INCSUMERRORS,		"InCsumErrors")		\
-	X(OUTRSTS,		"OutRsts")		\
-	X(CURRESTAB,		"CurrEstab")		\
-	X(ACTIVEOPENS,		"ActiveOpens")		\
-	X(PASSIVEOPENS,		"PassiveOpens")
-
-#define XTCP_MIB_ENUM(id, name) XTCP_MIB_##id,
 enum xtcp_mib_field {
-	XTCP_MIB_LIST(XTCP_MIB_ENUM)
+	XTCP_MIB_INSEGS,	/* segments received, errors included */
+	XTCP_MIB_OUTSEGS,	/* segments sent, retransmissions excluded */
+	XTCP_MIB_INERRS,	/* segments received in error */
+	XTCP_MIB_INCSUMERRORS,	/* segments with a bad checksum */
+	XTCP_MIB_OUTRSTS,	/* segments sent with RST */
+	XTCP_MIB_CURRESTAB,	/* connections now ESTABLISHED or CLOSE_WAIT */
+	XTCP_MIB_ACTIVEOPENS,	/* CLOSED -> SYN_SENT */
+	XTCP_MIB_PASSIVEOPENS,	/* LISTEN -> SYN_RECV */
 	XTCP_MIB_MAX
 };
 
-#undef XTCP_MIB_ENUM
+extern const char * const xtcp_mib_names[XTCP_MIB_MAX];
 
 #endif /* _XTCP_MIB_H */

@@ -2,7 +2,7 @@
 /*
  * xtcp - /proc/net/xtcp/, per network namespace.
  *
- *   snmp   one "Name<TAB>value" line per counter, in XTCP_MIB_LIST order
+ *   snmp   one "Name<TAB>value" line per counter, in enum xtcp_mib_field order
  *
  * Documentation/proc.rst describes every file and counter.
  */
@@ -12,13 +12,6 @@
 #include <net/net_namespace.h>
 
 #include "xtcp.h"
-
-#define XTCP_MIB_NAME(id, name) [XTCP_MIB_##id] = name,
-static const char * const xtcp_mib_names[XTCP_MIB_MAX] = {
-	XTCP_MIB_LIST(XTCP_MIB_NAME)
-};
-
-#undef XTCP_MIB_NAME
 
 static int xtcp_snmp_show(struct seq_file *seq, void *v)
 {

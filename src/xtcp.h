@@ -10,7 +10,7 @@
  *   input.c   segments arriving from IP
  *   proc.c    /proc/net/xtcp/
  *   sysctl.c  /proc/sys/net/xtcp/
- *   mib.h, param.h   kernel-independent, also compiled by the host tests
+ *   mib.c, mib.h, param.h   kernel-independent, also built by the host tests
  *
  * Lock rules:
  *   - struct xtcp_net lives as long as its netns; it is set up before any
@@ -25,6 +25,7 @@
 #ifndef _XTCP_H
 #define _XTCP_H
 
+#include <linux/bits.h>
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
 #include <linux/list.h>
@@ -37,7 +38,7 @@
 
 /* Buckets of the per-netns socket table (see demux.c). */
 #define XTCP_PORT_HASH_BITS	8
-#define XTCP_PORT_HASH_SIZE	(1U << XTCP_PORT_HASH_BITS)
+#define XTCP_PORT_HASH_SIZE	BIT(XTCP_PORT_HASH_BITS)
 
 /**
  * struct xtcp_mib - one cpu's share of the counters
@@ -78,7 +79,7 @@ struct xtcp_net {
 	struct ctl_table *sysctl_table;
 	struct ctl_table_header *sysctl_hdr;
 	struct sock *ctl_sk;
-	spinlock_t port_lock;
+	spinlock_t port_lock;	/* writers of port_hash */
 	struct hlist_head port_hash[XTCP_PORT_HASH_SIZE];
 };
 

@@ -11,8 +11,9 @@
 #include "mib.h"
 #include "param.h"
 
-#define NAME(id, name) [XTCP_MIB_##id] = name,
-static const char * const names[XTCP_MIB_MAX] = { XTCP_MIB_LIST(NAME) };
+#include "../../src/mib.c"
+
+#define names xtcp_mib_names
 
 UNIT_TEST(mib_starts_with_the_standard_counters)
 {

@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xtcp counter names, as /proc/net/xtcp/snmp prints them. Kernel-independent.
+ */
+#include "mib.h"
+
+const char * const xtcp_mib_names[XTCP_MIB_MAX] = {
+	[XTCP_MIB_INSEGS]	= "InSegs",
+	[XTCP_MIB_OUTSEGS]	= "OutSegs",
+	[XTCP_MIB_INERRS]	= "InErrs",
+	[XTCP_MIB_INCSUMERRORS]	= "InCsumErrors",
+	[XTCP_MIB_OUTRSTS]	= "OutRsts",
+	[XTCP_MIB_CURRESTAB]	= "CurrEstab",
+	[XTCP_MIB_ACTIVEOPENS]	= "ActiveOpens",
+	[XTCP_MIB_PASSIVEOPENS]	= "PassiveOpens",
+};
