@@ -17,6 +17,8 @@
 #include <linux/tcp.h>
 #include <linux/xtcp.h>
 
+#include "xtcp_util.h"	/* selftests/: the checksum helper */
+
 static void show_file(const char *title, const char *path, const char *indent)
 {
 	char line[256];
@@ -32,19 +34,6 @@ static void show_file(const char *title, const char *path, const char *indent)
 	fclose(f);
 }
 
-static long read_num(const char *path)
-{
-	char buf[32] = "";
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -1;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	return strtol(buf, NULL, 10);
-}
-
 static void show_sysctls(void)
 {
 	const char *dir = "/proc/sys/net/xtcp";
@@ -57,7 +46,7 @@ static void show_sysctls(void)
 		if (ents[i]->d_name[0] != '.') {
 			snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
 			printf("  net.xtcp.%-22s = %ld\n", ents[i]->d_name,
-			       read_num(path));
+			       read_long(path));
 		}
 		free(ents[i]);
 	}
@@ -76,16 +65,10 @@ static int send_segment(int proto)
 		.source = htons(40000), .dest = htons(5000),
 		.seq = htonl(1), .doff = 5, .syn = 1, .window = htons(1024),
 	};
-	const unsigned char *p = (const unsigned char *)&th;
-	unsigned int sum = 0x7f00 + 0x0001 + 0x7f00 + 0x0001 + proto + sizeof(th);
-	size_t i;
 	int fd, ok;
 
-	for (i = 0; i < sizeof(th); i += 2)
-		sum += (p[i] << 8) | p[i + 1];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	th.check = htons(~sum & 0xffff);
+	th.check = xtcp_csum(dst.sin_addr.s_addr, dst.sin_addr.s_addr, proto,
+			     &th, sizeof(th));
 	fd = socket(AF_INET, SOCK_RAW, proto);
 	if (fd < 0)
 		return -1;
@@ -97,7 +80,7 @@ static int send_segment(int proto)
 
 int main(void)
 {
-	long proto = read_num("/sys/module/xtcp/parameters/proto");
+	long proto = read_long("/sys/module/xtcp/parameters/proto");
 	int fd;
 
 	printf("== xtcp demo: the module in a fresh guest (no network device)\n\n");
@@ -106,7 +89,7 @@ int main(void)
 		return 1;
 	}
 	printf("xtcp.ko is loaded as IP protocol %ld; module references: %ld\n",
-	       proto, read_num("/sys/module/xtcp/refcnt"));
+	       proto, read_long("/sys/module/xtcp/refcnt"));
 
 	fd = socket(AF_INET, SOCK_STREAM, proto);
 	if (fd < 0) {
@@ -116,7 +99,7 @@ int main(void)
 	printf("socket(AF_INET, SOCK_STREAM, %ld) = %d; module references: %ld\n"
 	       "  (the socket pins the module, once through its struct proto and\n"
 	       "  once through its proto_ops: rmmod xtcp is refused while it is open)\n",
-	       proto, fd, read_num("/sys/module/xtcp/refcnt"));
+	       proto, fd, read_long("/sys/module/xtcp/refcnt"));
 
 	printf("\nA segment arrives for IP protocol %ld (sent with a raw socket)...\n",
 	       proto);
@@ -127,7 +110,7 @@ int main(void)
 
 	close(fd);
 	printf("\nclose(%d); module references: %ld (rmmod xtcp would work now)\n",
-	       fd, read_num("/sys/module/xtcp/refcnt"));
+	       fd, read_long("/sys/module/xtcp/refcnt"));
 	printf("\nNo connection yet: the handshake, data transfer and teardown\n"
 	       "arrive with the next issues, and this demo grows with them.\n");
 	return 0;

@@ -56,26 +56,6 @@ static int lo_up(void)
 	return err;
 }
 
-/* Internet checksum (RFC 1071) over the pseudo-header and @seg. */
-static uint16_t xtcp_csum(uint32_t saddr, uint32_t daddr, const void *seg,
-			  size_t len)
-{
-	const uint8_t *p = seg;
-	uint32_t sum = 0;
-	size_t i;
-
-	sum += (ntohl(saddr) >> 16) + (ntohl(saddr) & 0xffff);
-	sum += (ntohl(daddr) >> 16) + (ntohl(daddr) & 0xffff);
-	sum += IPPROTO_XTCP + len;
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (p[i] << 8) | p[i + 1];
-	if (len & 1)
-		sum += p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons(~sum & 0xffff);
-}
-
 enum seg_kind { SEG_GOOD, SEG_SHORT, SEG_BAD_DOFF, SEG_DOFF_PAST_END, SEG_BAD_CSUM };
 
 /* Send one segment of @kind from 127.0.0.1 to 127.0.0.1 over a raw socket. */
@@ -107,7 +87,7 @@ static int send_segment(enum seg_kind kind)
 	if (kind == SEG_SHORT)
 		len = 10;
 	seg.th.check = xtcp_csum(dst.sin_addr.s_addr, dst.sin_addr.s_addr,
-				 &seg, len);
+				 IPPROTO_XTCP, &seg, len);
 	if (kind == SEG_BAD_CSUM)
 		seg.th.check ^= htons(0x0101);
 

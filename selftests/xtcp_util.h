@@ -7,6 +7,8 @@
 #define XTCP_SELFTEST_UTIL_H
 
 #include <errno.h>
+#include <stdint.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -112,6 +114,30 @@ static inline long xtcp_counter(const char *name)
 			val = v;
 	fclose(f);
 	return val;
+}
+
+/*
+ * Internet checksum (RFC 1071) of segment @seg of @len bytes over the IPv4
+ * pseudo-header with protocol @proto, as xtcp checks it (addresses in
+ * network byte order; the result too).
+ */
+static inline uint16_t xtcp_csum(uint32_t saddr, uint32_t daddr, int proto,
+				 const void *seg, size_t len)
+{
+	const uint8_t *p = seg;
+	uint32_t sum = 0;
+	size_t i;
+
+	sum += (ntohl(saddr) >> 16) + (ntohl(saddr) & 0xffff);
+	sum += (ntohl(daddr) >> 16) + (ntohl(daddr) & 0xffff);
+	sum += proto + len;
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (p[i] << 8) | p[i + 1];
+	if (len & 1)
+		sum += p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons(~sum & 0xffff);
 }
 
 /*
