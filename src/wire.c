@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xtcp - header and option parsing and building, and the rules that need
+ * nothing but a header. Kernel-independent (see wire.h).
+ */
+#include "wire.h"
+
+static u16 get16(const u8 *p)
+{
+	return (u16)(p[0] << 8 | p[1]);
+}
+
+static u32 get32(const u8 *p)
+{
+	return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
+}
+
+static void put16(u8 *p, u16 v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+static void put32(u8 *p, u32 v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v & 0xffff);
+}
+
+/**
+ * xtcp_parse_hdr() - parse and check a segment's header and options
+ * @buf: the segment, starting at the header
+ * @len: bytes available at @buf (the whole segment)
+ * @h: filled in when the header is well-formed
+ *
+ * RFC 9293 §3.1-3.2: the data offset must be at least 5 words and within
+ * the segment; every option other than End of Option List and No-Operation
+ * has a length of at least 2 that stays inside the header. Unknown options
+ * are skipped by their length; an MSS option of the wrong length is
+ * ignored, as Linux TCP does.
+ *
+ * Return: XTCP_PARSE_OK or the reason the segment is malformed.
+ */
+enum xtcp_parse_result xtcp_parse_hdr(const u8 *buf, size_t len,
+				      struct xtcp_hdr *h)
+{
+	size_t hlen, i;
+
+	if (len < XTCP_HDR_MIN)
+		return XTCP_PARSE_TRUNCATED;
+	hlen = (size_t)(buf[12] >> 4) * 4;
+	if (hlen < XTCP_HDR_MIN)
+		return XTCP_PARSE_BAD_DOFF;
+	if (hlen > len)
+		return XTCP_PARSE_TRUNCATED;
+
+	h->sport = get16(buf);
+	h->dport = get16(buf + 2);
+	h->seq = get32(buf + 4);
+	h->ack = get32(buf + 8);
+	h->flags = buf[13] & 0x3f;
+	h->window = get16(buf + 14);
+	h->hdr_len = (u8)hlen;
+	h->mss = 0;
+
+	for (i = XTCP_HDR_MIN; i < hlen;) {
+		u8 kind = buf[i], olen;
+
+		if (kind == XTCP_OPT_EOL)
+			break;
+		if (kind == XTCP_OPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= hlen)
+			return XTCP_PARSE_BAD_OPTION;
+		olen = buf[i + 1];
+		if (olen < 2 || i + olen > hlen)
+			return XTCP_PARSE_BAD_OPTION;
+		if (kind == XTCP_OPT_MSS && olen == XTCP_OPTLEN_MSS)
+			h->mss = get16(buf + i + 2);
+		i += olen;
+	}
+	return XTCP_PARSE_OK;
+}
+
+/**
+ * xtcp_build_hdr() - write a header, with an MSS option if @h->mss is set
+ * @buf: room for XTCP_HDR_MAX bytes
+ * @h: what to write; @h->hdr_len is ignored (computed)
+ *
+ * The checksum field is left 0 for the caller to fill in.
+ *
+ * Return: the header length written.
+ */
+size_t xtcp_build_hdr(u8 *buf, const struct xtcp_hdr *h)
+{
+	size_t hlen = XTCP_HDR_MIN + (h->mss ? XTCP_OPTLEN_MSS : 0);
+
+	put16(buf, h->sport);
+	put16(buf + 2, h->dport);
+	put32(buf + 4, h->seq);
+	put32(buf + 8, h->ack);
+	buf[12] = (u8)(hlen / 4) << 4;
+	buf[13] = h->flags;
+	put16(buf + 14, h->window);
+	put16(buf + 16, 0);	/* checksum */
+	put16(buf + 18, 0);	/* urgent pointer */
+	if (h->mss) {
+		buf[20] = XTCP_OPT_MSS;
+		buf[21] = XTCP_OPTLEN_MSS;
+		put16(buf + 22, h->mss);
+	}
+	return hlen;
+}
+
+/**
+ * xtcp_seg_len() - sequence space a segment occupies (RFC 9293 §3.4)
+ * @h: its header
+ * @payload_len: bytes of data
+ *
+ * Return: data length plus one for SYN and one for FIN.
+ */
+u32 xtcp_seg_len(const struct xtcp_hdr *h, u32 payload_len)
+{
+	return payload_len + !!(h->flags & XTCP_SYN) + !!(h->flags & XTCP_FIN);
+}
+
+/**
+ * xtcp_rst_reply() - the reset answering a segment that has no connection
+ * @in: header of the arriving segment (ports as received)
+ * @payload_len: its data length
+ * @out: the reset to send (ports swapped)
+ *
+ * RFC 9293 §3.10.7.1 (CLOSED): a RST is never answered. If the segment has
+ * ACK, the reset is <SEQ=SEG.ACK><CTL=RST>; otherwise it is
+ * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+ *
+ * Return: true if a reset must be sent.
+ */
+bool xtcp_rst_reply(const struct xtcp_hdr *in, u32 payload_len,
+		    struct xtcp_hdr *out)
+{
+	if (in->flags & XTCP_RST)
+		return false;
+	*out = (struct xtcp_hdr){
+		.sport = in->dport,
+		.dport = in->sport,
+		.hdr_len = XTCP_HDR_MIN,
+	};
+	if (in->flags & XTCP_ACK) {
+		out->seq = in->ack;
+		out->flags = XTCP_RST;
+	} else {
+		out->seq = 0;
+		out->ack = in->seq + xtcp_seg_len(in, payload_len);
+		out->flags = XTCP_RST | XTCP_ACK;
+	}
+	return true;
+}
+
+/**
+ * xtcp_backoff_ms() - retransmission timeout after @n retransmissions
+ * @base_ms: the first timeout
+ * @n: retransmissions so far
+ * @max_ms: upper bound
+ *
+ * Exponential backoff: base, 2*base, 4*base, ..., never above @max_ms and
+ * without overflow whatever @n is.
+ *
+ * Return: the timeout in milliseconds.
+ */
+u32 xtcp_backoff_ms(u32 base_ms, unsigned int n, u32 max_ms)
+{
+	u64 t = base_ms;
+
+	while (n-- && t < max_ms)
+		t <<= 1;
+	return t < max_ms ? (u32)t : max_ms;
+}
