@@ -177,17 +177,23 @@ TEST_F(netns, snmp_new_namespace_all_zero)
 	}
 }
 
-TEST_F(netns, good_segment_counts_insegs_only)
+/*
+ * A well-formed SYN to a port nobody listens on: counted, answered with a
+ * RST (which loops back to 127.0.0.1:40000, is counted in turn, and is not
+ * answered), no error counted.
+ */
+TEST_F(netns, good_segment_to_closed_port_gets_rst)
 {
 	struct counters a, b;
 
 	read_counters(&a);
 	ASSERT_EQ(0, send_segment(SEG_GOOD));
 	read_counters(&b);
-	EXPECT_EQ(1, moved(&a, &b, "InSegs"));
+	EXPECT_EQ(2, moved(&a, &b, "InSegs"));
+	EXPECT_EQ(1, moved(&a, &b, "OutSegs"));
+	EXPECT_EQ(1, moved(&a, &b, "OutRsts"));
 	EXPECT_EQ(0, moved(&a, &b, "InErrs"));
 	EXPECT_EQ(0, moved(&a, &b, "InCsumErrors"));
-	EXPECT_EQ(0, moved(&a, &b, "OutSegs"));
 }
 
 TEST_F(netns, truncated_header_is_inerr)

@@ -2,54 +2,241 @@
 /*
  * xtcp - segments arriving from IP (the inet_add_protocol() handler).
  *
- * RFC 9293 §3.10.7 "SEGMENT ARRIVES" starts here. Until connection handling
- * exists, every well-formed segment is counted and dropped: no socket can
- * be reached yet.
+ * RFC 9293 §3.10.7 "SEGMENT ARRIVES", one place per state:
+ *   no socket        xtcp_v4_rcv() -> RST reply       §3.10.7.1 CLOSED
+ *   LISTEN           xtcp_conn_request() (listen.c)    §3.10.7.2
+ *   SYN_RECV entry   xtcp_req_rcv() (listen.c)         §3.10.7.4
+ *   SYN_SENT         xtcp_rcv_synsent()                §3.10.7.3
+ *   SYN_RECV socket, ESTABLISHED
+ *                    xtcp_rcv_synchronized()           §3.10.7.4
+ * Lookup order: connection, half-open entry, listener.
  */
 
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 #include <net/ip.h>
 #include <net/checksum.h>
+#include <net/tcp_states.h>
 
 #include "xtcp.h"
+#include "seq.h"
+
+/*
+ * SYN_SENT (§3.10.7.3). An ACK must acknowledge our SYN exactly (else RST
+ * <SEQ=SEG.ACK>, unless the segment is a RST); a RST with that ACK refuses
+ * the connection; a SYN with it establishes it (we ACK); a SYN alone is a
+ * simultaneous open (SYN_RECV, we send SYN-ACK).
+ */
+static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
+{
+	const struct xtcp_hdr *h = &XTCP_SKB_CB(skb)->h;
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (h->flags & XTCP_ACK) {
+		if (h->ack != xs->snd_nxt) {
+			if (!(h->flags & XTCP_RST))
+				xtcp_send_rst_reply(sock_net(sk), skb);
+			return;
+		}
+		if (h->flags & XTCP_RST) {
+			xtcp_done(sk, ECONNREFUSED);
+			return;
+		}
+	} else if (h->flags & XTCP_RST) {
+		return;
+	}
+	if (!(h->flags & XTCP_SYN))
+		return;
+
+	xs->irs = h->seq;
+	xs->rcv_nxt = h->seq + 1;
+	xs->mss = min_t(u16, h->mss ? h->mss : XTCP_DEFAULT_MSS, xs->advmss);
+	if (h->flags & XTCP_ACK) {
+		xs->snd_una = h->ack;
+		xtcp_syn_timer_stop(sk);
+		xtcp_set_state(sk, TCP_ESTABLISHED);
+		xtcp_send_sk(sk, XTCP_ACK, xs->snd_nxt, false);
+		sk->sk_state_change(sk);
+		return;
+	}
+	xtcp_set_state(sk, TCP_SYN_RECV);
+	xtcp_send_sk(sk, XTCP_SYN | XTCP_ACK, xs->iss, true);
+}
+
+/*
+ * SYN_RECV (a socket, after a simultaneous open) and ESTABLISHED
+ * (§3.10.7.4). Data, FIN and the closing states come with later issues.
+ */
+static void xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
+{
+	const struct xtcp_hdr *h = &XTCP_SKB_CB(skb)->h;
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	/* the peer's SYN-ACK that completes a simultaneous open */
+	if (sk->sk_state == TCP_SYN_RECV && (h->flags & XTCP_SYN) &&
+	    (h->flags & XTCP_ACK) && h->seq + 1 == xs->rcv_nxt &&
+	    h->ack == xs->snd_nxt) {
+		xs->snd_una = h->ack;
+		xtcp_syn_timer_stop(sk);
+		xtcp_set_state(sk, TCP_ESTABLISHED);
+		xtcp_send_sk(sk, XTCP_ACK, xs->snd_nxt, false);
+		sk->sk_state_change(sk);
+		return;
+	}
+	/* first, check the sequence number: only RCV.NXT is acceptable */
+	if (h->seq != xs->rcv_nxt) {
+		if (!(h->flags & XTCP_RST))	/* an old SYN-ACK, say: ACK it */
+			xtcp_send_sk(sk, XTCP_ACK, xs->snd_nxt, false);
+		return;
+	}
+	/* second, the RST bit */
+	if (h->flags & XTCP_RST) {
+		xtcp_done(sk, sk->sk_state == TCP_SYN_RECV ? ECONNREFUSED :
+			  ECONNRESET);
+		return;
+	}
+	/* fourth, a SYN in the window: abort (RFC 9293, before RFC 5961) */
+	if (h->flags & XTCP_SYN) {
+		xtcp_send_sk(sk, XTCP_RST, xs->snd_nxt, false);
+		xtcp_done(sk, ECONNRESET);
+		return;
+	}
+	/* fifth, the ACK field */
+	if (!(h->flags & XTCP_ACK))
+		return;
+	if (sk->sk_state == TCP_SYN_RECV) {
+		if (h->ack != xs->snd_nxt) {
+			xtcp_send_rst_reply(sock_net(sk), skb);
+			return;
+		}
+		xs->snd_una = h->ack;
+		xtcp_syn_timer_stop(sk);
+		xtcp_set_state(sk, TCP_ESTABLISHED);
+		sk->sk_state_change(sk);
+	}
+}
+
+/* A segment for socket @sk, which is locked and not owned by a process. */
+static int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
+{
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+		xtcp_rcv_synsent(sk, skb);
+		break;
+	case TCP_SYN_RECV:
+	case TCP_ESTABLISHED:
+		xtcp_rcv_synchronized(sk, skb);
+		break;
+	case TCP_CLOSE:
+		xtcp_send_rst_reply(sock_net(sk), skb);
+		break;
+	}
+	kfree_skb(skb);
+	return 0;
+}
+
+/**
+ * xtcp_backlog_rcv() - a segment that waited while a process owned @sk
+ * @sk: the socket, now locked by release_sock()
+ * @skb: the segment, parsed
+ *
+ * struct proto .backlog_rcv. Return: 0.
+ */
+int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	return xtcp_rcv_state_process(sk, skb);
+}
+
+/* Check and parse the header into XTCP_SKB_CB(); false if malformed. */
+static bool xtcp_parse(struct net *net, struct sk_buff *skb)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	const struct tcphdr *th;
+
+	if (!pskb_may_pull(skb, sizeof(struct tcphdr)))
+		goto bad;
+	th = (const struct tcphdr *)skb->data;
+	if (th->doff < sizeof(struct tcphdr) / 4 ||
+	    !pskb_may_pull(skb, th->doff * 4))
+		goto bad;
+	if (skb_checksum_init(skb, xtcp_proto, inet_compute_pseudo) ||
+	    skb_checksum_complete(skb)) {
+		XTCP_INC_STATS(net, XTCP_MIB_INCSUMERRORS);
+		goto bad;
+	}
+	/* the header is linear now: pskb_may_pull() above */
+	if (xtcp_parse_hdr(skb->data, th->doff * 4, &cb->h) != XTCP_PARSE_OK)
+		goto bad;
+	cb->len = skb->len - cb->h.hdr_len;
+	return true;
+bad:
+	XTCP_INC_STATS(net, XTCP_MIB_INERRS);
+	return false;
+}
+
+/* Hand @skb to connection @sk (referenced): now, or on its backlog. */
+static void xtcp_rcv_established(struct sock *sk, struct sk_buff *skb)
+{
+	bh_lock_sock_nested(sk);
+	if (!sock_owned_by_user(sk)) {
+		xtcp_rcv_state_process(sk, skb);
+	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+				  READ_ONCE(sk->sk_sndbuf))) {
+		kfree_skb(skb);
+	}
+	bh_unlock_sock(sk);
+}
 
 /**
  * xtcp_v4_rcv() - receive one IPv4 segment of xtcp's protocol
  * @skb: the packet; skb->data is at the xtcp (TCP-format) header
  *
- * Counts it (InSegs), rejects a truncated header or a bad data offset
- * (InErrs) and a bad checksum over the pseudo-header with xtcp's protocol
- * number (InCsumErrors and InErrs, as Linux TCP counts them).
+ * Counts it (InSegs), rejects a malformed header or options (InErrs) and a
+ * bad checksum over the pseudo-header with xtcp's protocol number
+ * (InCsumErrors and InErrs, as Linux TCP counts them), then finds what it
+ * belongs to: a connection, a half-open entry, a listener, or nothing
+ * (answered with RST).
  *
  * Return: 0 (the packet is always consumed).
  */
 int xtcp_v4_rcv(struct sk_buff *skb)
 {
 	struct net *net = dev_net(skb->dev);
-	const struct tcphdr *th;
+	const struct iphdr *iph;
+	const struct xtcp_hdr *h;
+	struct xtcp_req *req;
+	struct sock *sk;
 
 	if (skb->pkt_type != PACKET_HOST)
 		goto discard;
 	XTCP_INC_STATS(net, XTCP_MIB_INSEGS);
+	if (!xtcp_parse(net, skb))
+		goto discard;
+	iph = ip_hdr(skb);
+	h = &XTCP_SKB_CB(skb)->h;
 
-	if (!pskb_may_pull(skb, sizeof(struct tcphdr)))
-		goto bad_packet;
-	th = (const struct tcphdr *)skb->data;
-	if (th->doff < sizeof(struct tcphdr) / 4 ||
-	    !pskb_may_pull(skb, th->doff * 4))
-		goto bad_packet;
-	if (skb_checksum_init(skb, xtcp_proto, inet_compute_pseudo) ||
-	    skb_checksum_complete(skb))
-		goto csum_error;
-
-	/* No xtcp socket can take a segment yet. */
-	goto discard;
-
-csum_error:
-	XTCP_INC_STATS(net, XTCP_MIB_INCSUMERRORS);
-bad_packet:
-	XTCP_INC_STATS(net, XTCP_MIB_INERRS);
+	sk = xtcp_lookup_established(net, iph->saddr, htons(h->sport),
+				     iph->daddr, htons(h->dport));
+	if (sk) {
+		xtcp_rcv_established(sk, skb);
+		sock_put(sk);
+		return 0;
+	}
+	req = xtcp_lookup_req(net, iph->saddr, htons(h->sport), iph->daddr,
+			      htons(h->dport));
+	if (req) {
+		xtcp_req_rcv(req, skb);
+		xtcp_req_put(req);
+		goto discard;
+	}
+	sk = xtcp_lookup_listener(net, iph->daddr, htons(h->dport),
+				  inet_iif(skb));
+	if (sk) {
+		xtcp_conn_request(sk, skb);
+		sock_put(sk);
+		goto discard;
+	}
+	xtcp_send_rst_reply(net, skb);
 discard:
 	kfree_skb(skb);
 	return 0;

@@ -58,6 +58,7 @@ static int __init xtcp_init(void)
 		return -EBUSY;
 	}
 	xtcp_protosw.protocol = xtcp_proto;
+	xtcp_isn_init();
 
 	err = xtcp_netns_register();
 	if (err)
@@ -90,6 +91,8 @@ static void __exit xtcp_exit(void)
 	inet_unregister_protosw(&xtcp_protosw);
 	proto_unregister(&xtcp_prot);
 	xtcp_netns_unregister();
+	/* half-open entries are freed by RCU callbacks in this module */
+	rcu_barrier();
 }
 
 module_init(xtcp_init);

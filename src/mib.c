@@ -13,4 +13,12 @@ const char * const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_CURRESTAB]	= "CurrEstab",
 	[XTCP_MIB_ACTIVEOPENS]	= "ActiveOpens",
 	[XTCP_MIB_PASSIVEOPENS]	= "PassiveOpens",
+	[XTCP_MIB_ATTEMPTFAILS]	= "AttemptFails",
+	[XTCP_MIB_LISTENOVERFLOWS] = "ListenOverflows",
+	[XTCP_MIB_LISTENDROPS]	= "ListenDrops",
+	[XTCP_MIB_SYNQUEUEOVERFLOWS] = "SynQueueOverflows",
+	[XTCP_MIB_SYNRETRANS]	= "SynRetrans",
+	[XTCP_MIB_SYNACKRETRANS] = "SynAckRetrans",
+	[XTCP_MIB_SYNACKTIMEOUTS] = "SynAckTimeouts",
+	[XTCP_MIB_EMBRYONICRSTS] = "EmbryonicRsts",
 };

@@ -18,7 +18,15 @@ enum xtcp_mib_field {
 	XTCP_MIB_OUTRSTS,	/* segments sent with RST */
 	XTCP_MIB_CURRESTAB,	/* connections now ESTABLISHED or CLOSE_WAIT */
 	XTCP_MIB_ACTIVEOPENS,	/* CLOSED -> SYN_SENT */
-	XTCP_MIB_PASSIVEOPENS,	/* LISTEN -> SYN_RECV */
+	XTCP_MIB_PASSIVEOPENS,	/* connections created by a listener */
+	XTCP_MIB_ATTEMPTFAILS,	/* SYN_SENT or SYN_RECV -> CLOSED */
+	XTCP_MIB_LISTENOVERFLOWS, /* SYN or final ACK found accept queue full */
+	XTCP_MIB_LISTENDROPS,	/* SYNs and final ACKs a listener dropped */
+	XTCP_MIB_SYNQUEUEOVERFLOWS, /* SYN dropped: SYN queue full */
+	XTCP_MIB_SYNRETRANS,	/* SYN retransmissions */
+	XTCP_MIB_SYNACKRETRANS,	/* SYN-ACK retransmissions */
+	XTCP_MIB_SYNACKTIMEOUTS, /* half-open entries dropped after retries */
+	XTCP_MIB_EMBRYONICRSTS,	/* RSTs that removed a half-open entry */
 	XTCP_MIB_MAX
 };
 

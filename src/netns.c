@@ -19,10 +19,13 @@ static int __net_init xtcp_net_init(struct net *net)
 	struct xtcp_net *xn = xtcp_pernet(net);
 	int err;
 
-	xtcp_demux_net_init(xn);
+	err = xtcp_demux_net_init(xn);
+	if (err)
+		return err;
+	err = -ENOMEM;
 	xn->mib = alloc_percpu(struct xtcp_mib);
 	if (!xn->mib)
-		return -ENOMEM;
+		goto out_demux;
 	err = xtcp_sysctl_net_init(net);
 	if (err)
 		goto out_mib;
@@ -47,6 +50,8 @@ out_sysctl:
 	xtcp_sysctl_net_exit(net);
 out_mib:
 	free_percpu(xn->mib);
+out_demux:
+	xtcp_demux_net_exit(xn);
 	return err;
 }
 
@@ -58,6 +63,7 @@ static void __net_exit xtcp_net_exit(struct net *net)
 	xtcp_proc_net_exit(net);
 	xtcp_sysctl_net_exit(net);
 	free_percpu(xn->mib);
+	xtcp_demux_net_exit(xn);
 }
 
 static struct pernet_operations xtcp_net_ops = {

@@ -24,11 +24,16 @@ static struct xtcp_sysctl xtcp_sysctl_defaults = {
 	.syn_retries		= 6,	/* net.ipv4.tcp_syn_retries */
 	.synack_retries		= 5,	/* net.ipv4.tcp_synack_retries */
 	.synack_timeout_ms	= 1000,	/* TCP_TIMEOUT_INIT */
+	/* Linux's max(128, ehash buckets / 128), with xtcp's own table */
+	.max_syn_backlog	= XTCP_EHASH_SIZE / 128 > 128 ?
+				  XTCP_EHASH_SIZE / 128 : 128,
+	.abort_on_overflow	= 0,	/* net.ipv4.tcp_abort_on_overflow */
 };
 
 static int xtcp_syn_retries_max = 127;		/* Linux's MAX_TCP_SYNCNT */
 static int xtcp_synack_retries_max = 255;	/* Linux stores it in a u8 */
-static int xtcp_timeout_ms_max = 120000;	/* Linux's TCP_RTO_MAX */
+static int xtcp_timeout_ms_max = XTCP_RTO_MAX_MS;
+static int xtcp_backlog_max = 1 << 20;
 
 #define XTCP_SYSCTL_INT(name, min, max)					\
 	{								\
@@ -45,6 +50,8 @@ static struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL_INT(syn_retries, SYSCTL_ONE, &xtcp_syn_retries_max),
 	XTCP_SYSCTL_INT(synack_retries, SYSCTL_ZERO, &xtcp_synack_retries_max),
 	XTCP_SYSCTL_INT(synack_timeout_ms, SYSCTL_ONE, &xtcp_timeout_ms_max),
+	XTCP_SYSCTL_INT(max_syn_backlog, SYSCTL_ONE, &xtcp_backlog_max),
+	XTCP_SYSCTL_INT(abort_on_overflow, SYSCTL_ZERO, SYSCTL_ONE),
 	{ }	/* sentinel, for 6.1 */
 };
 

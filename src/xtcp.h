@@ -6,21 +6,34 @@
  *   main.c    module parameter, registration with the inet layer
  *   netns.c   per-network-namespace state (struct xtcp_net)
  *   socket.c  struct proto and proto_ops: the socket API
- *   demux.c   xtcp's own socket tables (never TCP's inet_hashinfo)
- *   input.c   segments arriving from IP
+ *   demux.c   xtcp's own socket tables and ports (never TCP's inet_hashinfo)
+ *   input.c   segments arriving from IP, per state (RFC 9293 §3.10.7)
+ *   output.c  building and sending segments; initial sequence numbers
+ *   listen.c  listen(), the SYN queue and the accept queue, accept()
+ *   timer.c   SYN and SYN-ACK retransmission
  *   proc.c    /proc/net/xtcp/
  *   sysctl.c  /proc/sys/net/xtcp/
- *   mib.c, mib.h, param.h   kernel-independent, also built by the host tests
+ *   wire.c, seq.h, mib.c, param.h   kernel-independent, also built by the
+ *             host unit tests
  *
  * Lock rules:
  *   - struct xtcp_net lives as long as its netns; it is set up before any
  *     xtcp socket of that netns can exist and torn down after the last.
  *   - Counters are per-cpu; update them with XTCP_INC_STATS() and friends
  *     from any context (the this_cpu ops are preemption- and irq-safe).
- *   - xtcp_net.port_lock (a spinlock, taken with _bh because input runs in
- *     softirq) guards writers of the socket table; readers use RCU.
- *   - sk_state is written under lock_sock() and read with
- *     inet_sk_state_load() where the socket lock is not held (poll).
+ *   - Lock order: a listener's queue_lock, then xtcp_net.lock, then
+ *     xtcp_net.port_lock. All three are taken with _bh in process context
+ *     (segment input and timers run in softirq). Table readers use RCU:
+ *     the socket slab is SLAB_TYPESAFE_BY_RCU, as TCP's, so a lookup takes
+ *     a reference and checks the keys again; half-open entries are freed
+ *     after a grace period.
+ *   - A connection's state and sequence variables change under its socket
+ *     lock: lock_sock() in process context, bh_lock_sock() in softirq,
+ *     where a segment for a socket owned by a process waits on its backlog.
+ *   - A listener's queues change under its queue_lock only, never its
+ *     socket lock, so softirq input never waits for a listener's owner.
+ *   - sk_state is read with inet_sk_state_load() where the socket lock is
+ *     not held (poll, lookups).
  */
 #ifndef _XTCP_H
 #define _XTCP_H
@@ -35,10 +48,18 @@
 
 #include "mib.h"
 #include "param.h"
+#include "wire.h"
 
-/* Buckets of the per-netns socket table (see demux.c). */
-#define XTCP_PORT_HASH_BITS	8
-#define XTCP_PORT_HASH_SIZE	BIT(XTCP_PORT_HASH_BITS)
+/* Per-netns tables (see demux.c). */
+#define XTCP_BHASH_BITS		8	/* bound ports */
+#define XTCP_LHASH_BITS		8	/* listeners, by local port */
+#define XTCP_EHASH_BITS		14	/* connections and half-open entries */
+#define XTCP_BHASH_SIZE		BIT(XTCP_BHASH_BITS)
+#define XTCP_LHASH_SIZE		BIT(XTCP_LHASH_BITS)
+#define XTCP_EHASH_SIZE		BIT(XTCP_EHASH_BITS)
+
+/* Linux's TCP_RTO_MAX: no retransmission timeout grows beyond it. */
+#define XTCP_RTO_MAX_MS		120000
 
 /**
  * struct xtcp_mib - one cpu's share of the counters
@@ -52,7 +73,11 @@ struct xtcp_mib {
  * struct xtcp_sysctl - per-netns tunables, /proc/sys/net/xtcp/
  * @syn_retries: SYN retransmissions before connect() fails (ETIMEDOUT)
  * @synack_retries: SYN-ACK retransmissions before a half-open entry is dropped
- * @synack_timeout_ms: first SYN-ACK retransmission timeout, doubled each time
+ * @synack_timeout_ms: first SYN and SYN-ACK retransmission timeout, doubled
+ *	each time
+ * @max_syn_backlog: half-open entries a listener may hold
+ * @abort_on_overflow: answer a final ACK that finds the accept queue full
+ *	with RST (1) instead of leaving the entry half-open (0)
  *
  * Documentation/sysctl.rst describes each; sysctl.c holds defaults and ranges.
  */
@@ -60,6 +85,8 @@ struct xtcp_sysctl {
 	int syn_retries;
 	int synack_retries;
 	int synack_timeout_ms;
+	int max_syn_backlog;
+	int abort_on_overflow;
 };
 
 /**
@@ -69,9 +96,13 @@ struct xtcp_sysctl {
  * @sysctl_table: this netns's copy of the sysctl table
  * @sysctl_hdr: its registration
  * @ctl_sk: SOCK_RAW kernel socket used to send replies (RSTs) that belong
- *	to no xtcp socket; raw, like TCP's, so it does not pin the module
- * @port_lock: guards writers of @port_hash
- * @port_hash: sockets with a local port, hashed by it (RCU readers)
+ *	to no socket; raw, like TCP's, so it does not pin the module
+ * @port_lock: guards @bhash
+ * @bhash: sockets holding a local port (sk_bind_node), by port
+ * @lock: guards writers of @lhash, @ehash and @rhash; readers use RCU
+ * @lhash: listening sockets (sk_nulls_node), by local port
+ * @ehash: connections (sk_nulls_node), by 4-tuple
+ * @rhash: half-open entries (struct xtcp_req), by 4-tuple
  */
 struct xtcp_net {
 	struct xtcp_mib __percpu *mib;
@@ -79,20 +110,115 @@ struct xtcp_net {
 	struct ctl_table *sysctl_table;
 	struct ctl_table_header *sysctl_hdr;
 	struct sock *ctl_sk;
-	spinlock_t port_lock;	/* writers of port_hash */
-	struct hlist_head port_hash[XTCP_PORT_HASH_SIZE];
+	spinlock_t port_lock;	/* bhash */
+	struct hlist_head bhash[XTCP_BHASH_SIZE];
+	spinlock_t lock;	/* writers of lhash, ehash, rhash */
+	struct hlist_nulls_head lhash[XTCP_LHASH_SIZE];
+	struct hlist_nulls_head *ehash;
+	struct hlist_head *rhash;
 };
 
 /**
  * struct xtcp_sock - an xtcp socket
  * @inet: must be first: the generic inet code sees an inet_sock
- *
- * Connection state (sequence numbers, queues, timers) joins here as the
- * protocol grows.
+ * @iss: initial send sequence number (RFC 9293 §3.3.1)
+ * @snd_una: oldest unacknowledged sequence number
+ * @snd_nxt: next sequence number to send
+ * @irs: initial receive sequence number
+ * @rcv_nxt: next sequence number expected
+ * @mss: send MSS: the smaller of the peer's MSS option (or 536) and @advmss
+ * @advmss: the MSS this end announces, from the route's MTU
+ * @retransmits: SYN retransmissions so far (active open)
+ * @connect_port: the local port came from connect(), and may be shared
+ *	with other connections to other destinations
+ * @rtx_timer: SYN retransmission timer (active open)
+ * @queue_lock: listener: guards the two queues below and their lengths
+ * @syn_queue: listener: half-open entries (struct xtcp_req), oldest first
+ * @syn_queue_len: listener: entries on @syn_queue
+ * @accept_queue: listener: established children not yet accepted; their
+ *	number is sk_ack_backlog
+ * @accept_node: child: its place on the listener's accept queue
  */
 struct xtcp_sock {
 	struct inet_sock inet;
+	u32 iss;
+	u32 snd_una;
+	u32 snd_nxt;
+	u32 irs;
+	u32 rcv_nxt;
+	u16 mss;
+	u16 advmss;
+	u8 retransmits;
+	bool connect_port;
+	struct timer_list rtx_timer;
+	spinlock_t queue_lock;	/* syn_queue, syn_queue_len, accept_queue */
+	struct list_head syn_queue;
+	u32 syn_queue_len;
+	struct list_head accept_queue;
+	struct list_head accept_node;
 };
+
+/**
+ * struct xtcp_req - a half-open connection on a listener's SYN queue
+ *
+ * Lightweight on purpose: not a socket. The listener's queue_lock guards
+ * everything but @refcnt and the hash linkage (xtcp_net.lock). References:
+ * one while queued, one while the timer is pending. Freed after an RCU
+ * grace period (lookups run under RCU), dropping its listener reference.
+ *
+ * @hash_node: in xtcp_net.rhash
+ * @queue_node: on the listener's syn_queue
+ * @listener: the listening socket (referenced)
+ * @laddr: local address
+ * @raddr: remote address
+ * @lport: local port
+ * @rport: remote port
+ * @iss: our initial sequence number (the SYN-ACK's)
+ * @irs: theirs (the SYN's)
+ * @mss: send MSS
+ * @advmss: MSS we announced
+ * @retransmits: SYN-ACK retransmissions so far
+ * @queued: still on the SYN queue
+ * @acked: the final ACK came while the accept queue was full
+ * @refcnt: references
+ * @timer: SYN-ACK retransmission
+ * @rcu: deferred free
+ */
+struct xtcp_req {
+	struct hlist_node hash_node;
+	struct list_head queue_node;
+	struct sock *listener;
+	__be32 laddr;
+	__be32 raddr;
+	__be16 lport;
+	__be16 rport;
+	u32 iss;
+	u32 irs;
+	u16 mss;
+	u16 advmss;
+	u8 retransmits;
+	bool queued;
+	bool acked;
+	refcount_t refcnt;
+	struct timer_list timer;
+	struct rcu_head rcu;
+};
+
+/*
+ * What input.c keeps of a segment in skb->cb while it waits on a socket's
+ * backlog: the parsed header and the data length.
+ */
+struct xtcp_skb_cb {
+	struct xtcp_hdr h;
+	u32 len;
+};
+
+#define XTCP_SKB_CB(skb) ((struct xtcp_skb_cb *)&((skb)->cb[0]))
+
+static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
+{
+	return (struct xtcp_sock *)sk;
+}
 
 extern int xtcp_proto;
 extern unsigned int xtcp_net_id;
@@ -102,6 +228,12 @@ extern const struct proto_ops xtcp_stream_ops;
 static inline struct xtcp_net *xtcp_pernet(const struct net *net)
 {
 	return net_generic(net, xtcp_net_id);
+}
+
+/* Set sk_state; paired with inet_sk_state_load() for lockless readers. */
+static inline void xtcp_state_store(struct sock *sk, int state)
+{
+	smp_store_release(&sk->sk_state, state);	/* inet_sk_state_load() */
 }
 
 #define XTCP_INC_STATS(net, field) \
@@ -122,11 +254,53 @@ int xtcp_proc_net_init(struct net *net);
 void xtcp_proc_net_exit(struct net *net);
 
 /* demux.c */
-void xtcp_demux_net_init(struct xtcp_net *xn);
+int xtcp_demux_net_init(struct xtcp_net *xn);
+void xtcp_demux_net_exit(struct xtcp_net *xn);
+int xtcp_get_port(struct sock *sk, unsigned short snum);
+int xtcp_connect_port(struct sock *sk);
+void xtcp_put_port(struct sock *sk);
+void xtcp_inherit_port(struct sock *child, const struct sock *parent);
 int xtcp_hash(struct sock *sk);
 void xtcp_unhash(struct sock *sk);
+struct sock *xtcp_lookup_established(struct net *net, __be32 saddr,
+				     __be16 sport, __be32 daddr, __be16 dport);
+struct sock *xtcp_lookup_listener(struct net *net, __be32 daddr,
+				  __be16 dport, int dif);
+struct xtcp_req *xtcp_lookup_req(struct net *net, __be32 saddr, __be16 sport,
+				 __be32 daddr, __be16 dport);
+void xtcp_req_hash(struct net *net, struct xtcp_req *req);
+void xtcp_req_unhash(struct net *net, struct xtcp_req *req);
 
 /* input.c */
 int xtcp_v4_rcv(struct sk_buff *skb);
+int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb);
+
+/* output.c */
+u32 xtcp_new_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+void xtcp_isn_init(void);
+int xtcp_send_sk(struct sock *sk, u8 flags, u32 seq, bool with_mss);
+int xtcp_send_synack(struct xtcp_req *req);
+void xtcp_send_reply(struct net *net, __be32 saddr, __be32 daddr,
+		     const struct xtcp_hdr *h);
+void xtcp_send_rst_reply(struct net *net, struct sk_buff *skb);
+
+/* socket.c */
+void xtcp_set_state(struct sock *sk, int state);
+void xtcp_done(struct sock *sk, int err);
+
+/* listen.c */
+int xtcp_listen(struct socket *sock, int backlog);
+void xtcp_listen_stop(struct sock *sk);
+void xtcp_conn_request(struct sock *sk, struct sk_buff *skb);
+void xtcp_req_rcv(struct xtcp_req *req, struct sk_buff *skb);
+void xtcp_req_put(struct xtcp_req *req);
+
+/* timer.c */
+void xtcp_init_timers(struct sock *sk);
+void xtcp_syn_timer_arm(struct sock *sk);
+void xtcp_syn_timer_stop(struct sock *sk);
+void xtcp_req_timer_init(struct xtcp_req *req);
+void xtcp_req_timer_arm(struct xtcp_req *req);
+u32 xtcp_syn_rto_ms(const struct net *net, unsigned int n);
 
 #endif /* _XTCP_H */
