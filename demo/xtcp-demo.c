@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 #include <linux/tcp.h>
 #include <linux/xtcp.h>
 
@@ -78,6 +79,50 @@ static int send_segment(int proto)
 	return ok ? 0 : -1;
 }
 
+static const char *name(int fd, int peer)
+{
+	static char buf[2][32];
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	if ((peer ? getpeername : getsockname)(fd, (struct sockaddr *)&sin, &len))
+		return "?";
+	snprintf(buf[peer], sizeof(buf[peer]), "%s:%u",
+		 inet_ntoa(sin.sin_addr), ntohs(sin.sin_port));
+	return buf[peer];
+}
+
+/* A three-way handshake on loopback: listen, connect, accept. */
+static void handshake(long proto)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(5001),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	int lfd = socket(AF_INET, SOCK_STREAM, proto), cfd, afd;
+
+	printf("\nA connection on loopback: listen on 127.0.0.1:5001, connect, accept\n");
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) ||
+	    listen(lfd, 8)) {
+		perror("listener");
+		return;
+	}
+	cfd = socket(AF_INET, SOCK_STREAM, proto);
+	if (cfd < 0 || connect(cfd, (struct sockaddr *)&sin, sizeof(sin))) {
+		perror("connect");
+		return;
+	}
+	afd = accept(lfd, NULL, NULL);
+	printf("  client %s -> %s: connected (SYN, SYN-ACK, ACK)\n",
+	       name(cfd, 0), name(cfd, 1));
+	printf("  server %s <- %s: accepted\n", name(afd, 0), name(afd, 1));
+	show_file("\nCounters (/proc/net/xtcp/snmp):", "/proc/net/xtcp/snmp", "  ");
+	close(afd);
+	close(cfd);
+	close(lfd);
+}
+
 int main(void)
 {
 	long proto = read_long("/sys/module/xtcp/parameters/proto");
@@ -101,17 +146,18 @@ int main(void)
 	       "  once through its proto_ops: rmmod xtcp is refused while it is open)\n",
 	       proto, fd, read_long("/sys/module/xtcp/refcnt"));
 
-	printf("\nA segment arrives for IP protocol %ld (sent with a raw socket)...\n",
-	       proto);
+	printf("\nA SYN arrives for port 5000, where nobody listens (sent with a raw\n"
+	       "socket): xtcp answers with a RST, which loops back and is counted too...\n");
 	if (send_segment(proto))
 		perror("raw send");
-	show_file("\nCounters (/proc/net/xtcp/snmp):", "/proc/net/xtcp/snmp", "  ");
 	show_sysctls();
+
+	handshake(proto);
 
 	close(fd);
 	printf("\nclose(%d); module references: %ld (rmmod xtcp would work now)\n",
 	       fd, read_long("/sys/module/xtcp/refcnt"));
-	printf("\nNo connection yet: the handshake, data transfer and teardown\n"
-	       "arrive with the next issues, and this demo grows with them.\n");
+	printf("\nData transfer and teardown arrive with the next issues, and this\n"
+	       "demo grows with them into the whole connection story.\n");
 	return 0;
 }

@@ -32,6 +32,8 @@ static const struct sysctl_spec sysctls[] = {
 	{ "syn_retries", 6, 1, 127 },
 	{ "synack_retries", 5, 0, 255 },
 	{ "synack_timeout_ms", 1000, 1, 120000 },
+	{ "max_syn_backlog", 128, 1, 1 << 20 },
+	{ "abort_on_overflow", 0, 0, 1 },
 };
 #define N_SYSCTLS (sizeof(sysctls) / sizeof(sysctls[0]))
 

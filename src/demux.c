@@ -9,11 +9,11 @@
  *   ehash  connections (sk_node), by 4-tuple
  *   rhash  half-open entries (struct xtcp_req), by 4-tuple
  * lhash, ehash and rhash change under xtcp_net.lock and are read under RCU.
- * Sockets come from a SLAB_TYPESAFE_BY_RCU slab, as TCP's: a socket found
- * may be freed and reused meanwhile, so a lookup takes a reference with
- * refcount_inc_not_zero() and checks the keys again; the lists are
- * hlist_nulls, whose end marker names the bucket, so a walk diverted to
- * another bucket by a reused socket is noticed and restarted.
+ * Sockets and half-open entries come from SLAB_TYPESAFE_BY_RCU slabs, as
+ * TCP's: an object found may be freed and reused meanwhile, so a lookup
+ * takes a reference with refcount_inc_not_zero() and checks the keys
+ * again; the lists are hlist_nulls, whose end marker names the bucket, so
+ * a walk diverted to another bucket by a reused object is restarted.
  */
 
 #include <linux/hash.h>
@@ -67,13 +67,16 @@ int xtcp_demux_net_init(struct xtcp_net *xn)
 		INIT_HLIST_NULLS_HEAD(&xn->lhash[i], i);
 	xn->ehash = kvmalloc_array(XTCP_EHASH_SIZE, sizeof(*xn->ehash),
 				   GFP_KERNEL);
-	xn->rhash = kvcalloc(XTCP_EHASH_SIZE, sizeof(*xn->rhash), GFP_KERNEL);
+	xn->rhash = kvmalloc_array(XTCP_EHASH_SIZE, sizeof(*xn->rhash),
+				   GFP_KERNEL);
 	if (!xn->ehash || !xn->rhash) {
 		xtcp_demux_net_exit(xn);
 		return -ENOMEM;
 	}
-	for (i = 0; i < XTCP_EHASH_SIZE; i++)
+	for (i = 0; i < XTCP_EHASH_SIZE; i++) {
 		INIT_HLIST_NULLS_HEAD(&xn->ehash[i], i);
+		INIT_HLIST_NULLS_HEAD(&xn->rhash[i], i);
+	}
 	return 0;
 }
 
@@ -437,6 +440,14 @@ begin:
 	return best;
 }
 
+/* Is half-open entry @req for this 4-tuple (seen from a segment)? */
+static bool xtcp_req_match(const struct xtcp_req *req, __be32 saddr,
+			   __be16 sport, __be32 daddr, __be16 dport)
+{
+	return req->raddr == saddr && req->rport == sport &&
+	       req->laddr == daddr && req->lport == dport;
+}
+
 /**
  * xtcp_lookup_req() - the half-open entry a segment belongs to
  * @net: namespace
@@ -451,36 +462,45 @@ struct xtcp_req *xtcp_lookup_req(struct net *net, __be32 saddr, __be16 sport,
 				 __be32 daddr, __be16 dport)
 {
 	struct xtcp_net *xn = xtcp_pernet(net);
+	u32 slot = xtcp_ehashfn(daddr, dport, saddr, sport);
+	struct hlist_nulls_node *node;
 	struct xtcp_req *req;
 
 	rcu_read_lock();
-	hlist_for_each_entry_rcu(req, &xn->rhash[xtcp_ehashfn(daddr, dport,
-							      saddr, sport)],
-				 hash_node) {
-		if (req->raddr == saddr && req->rport == sport &&
-		    req->laddr == daddr && req->lport == dport &&
-		    refcount_inc_not_zero(&req->refcnt)) {
-			rcu_read_unlock();
-			return req;
+begin:
+	hlist_nulls_for_each_entry_rcu(req, node, &xn->rhash[slot], hash_node) {
+		if (!xtcp_req_match(req, saddr, sport, daddr, dport))
+			continue;
+		if (unlikely(!refcount_inc_not_zero(&req->refcnt)))
+			goto begin;
+		if (unlikely(!xtcp_req_match(req, saddr, sport, daddr, dport))) {
+			xtcp_req_put(req);	/* reused meanwhile */
+			goto begin;
 		}
+		goto out;
 	}
+	if (get_nulls_value(node) != slot)
+		goto begin;
+	req = NULL;
+out:
 	rcu_read_unlock();
-	return NULL;
+	return req;
 }
 
 /**
  * xtcp_req_hash() - make a half-open entry findable by its 4-tuple
  * @net: namespace
- * @req: the entry
+ * @req: the entry, its keys set
  */
 void xtcp_req_hash(struct net *net, struct xtcp_req *req)
 {
 	struct xtcp_net *xn = xtcp_pernet(net);
 
 	spin_lock(&xn->lock);
-	hlist_add_head_rcu(&req->hash_node,
-			   &xn->rhash[xtcp_ehashfn(req->laddr, req->lport,
-						   req->raddr, req->rport)]);
+	hlist_nulls_add_head_rcu(&req->hash_node,
+				 &xn->rhash[xtcp_ehashfn(req->laddr, req->lport,
+							 req->raddr,
+							 req->rport)]);
 	spin_unlock(&xn->lock);
 }
 
@@ -494,6 +514,6 @@ void xtcp_req_unhash(struct net *net, struct xtcp_req *req)
 	struct xtcp_net *xn = xtcp_pernet(net);
 
 	spin_lock_bh(&xn->lock);
-	hlist_del_init_rcu(&req->hash_node);
+	hlist_nulls_del_init_rcu(&req->hash_node);
 	spin_unlock_bh(&xn->lock);
 }

@@ -24,22 +24,38 @@
 #include "xtcp.h"
 #include "compat.h"
 
-static void xtcp_req_free_rcu(struct rcu_head *head)
-{
-	struct xtcp_req *req = container_of(head, struct xtcp_req, rcu);
+static struct kmem_cache *xtcp_req_cache __read_mostly;
 
-	sock_put(req->listener);
-	kfree(req);
+/**
+ * xtcp_req_cache_init() - create the slab of half-open entries
+ *
+ * SLAB_TYPESAFE_BY_RCU: see demux.c. Return: 0 or -ENOMEM.
+ */
+int xtcp_req_cache_init(void)
+{
+	xtcp_req_cache = kmem_cache_create("xtcp_req", sizeof(struct xtcp_req),
+					   0, SLAB_TYPESAFE_BY_RCU, NULL);
+	return xtcp_req_cache ? 0 : -ENOMEM;
+}
+
+/**
+ * xtcp_req_cache_exit() - destroy it (every entry is gone)
+ */
+void xtcp_req_cache_exit(void)
+{
+	kmem_cache_destroy(xtcp_req_cache);
 }
 
 /**
  * xtcp_req_put() - drop a reference on a half-open entry
- * @req: the entry; freed after an RCU grace period with the last reference
+ * @req: the entry; the last reference frees it and drops its listener's
  */
 void xtcp_req_put(struct xtcp_req *req)
 {
-	if (refcount_dec_and_test(&req->refcnt))
-		call_rcu(&req->rcu, xtcp_req_free_rcu);
+	if (refcount_dec_and_test(&req->refcnt)) {
+		sock_put(req->listener);
+		kmem_cache_free(xtcp_req_cache, req);
+	}
 }
 
 /**
@@ -129,9 +145,17 @@ void xtcp_conn_request(struct sock *sk, struct sk_buff *skb)
 	if (IS_ERR(rt))
 		return;
 
-	req = kzalloc(sizeof(*req), GFP_ATOMIC);
+	/*
+	 * The slab is SLAB_TYPESAFE_BY_RCU: a lookup may still hold this memory
+	 * as an older entry. Its reference count stays 0 until the keys are
+	 * set, and the lookup checks the keys after taking a reference.
+	 */
+	req = kmem_cache_alloc(xtcp_req_cache, GFP_ATOMIC);
 	if (!req)
 		goto out_rt;
+	req->acked = false;
+	req->queued = false;
+	req->retransmits = 0;
 	req->laddr = iph->daddr;
 	req->raddr = iph->saddr;
 	req->lport = htons(h->dport);
@@ -140,11 +164,12 @@ void xtcp_conn_request(struct sock *sk, struct sk_buff *skb)
 	req->iss = xtcp_new_isn(req->laddr, req->raddr, req->lport, req->rport);
 	req->advmss = min_t(u32, dst_metric_advmss(&rt->dst), U16_MAX);
 	req->mss = min_t(u16, h->mss ? h->mss : XTCP_DEFAULT_MSS, req->advmss);
-	refcount_set(&req->refcnt, 1);	/* the queue's */
 	INIT_LIST_HEAD(&req->queue_node);
 	xtcp_req_timer_init(req);
 	sock_hold(sk);
 	req->listener = sk;
+	smp_wmb();	/* keys before the count: see xtcp_lookup_req() */
+	refcount_set(&req->refcnt, 1);	/* the queue's */
 
 	spin_lock(&lxs->queue_lock);
 	if (inet_sk_state_load(sk) != TCP_LISTEN)

@@ -4,6 +4,7 @@
  *
  * Registration order (exit runs it in exact reverse, and a failure unwinds
  * only what was done):
+ *   0. the slab of half-open entries
  *   1. per-netns state          register_pernet_subsys()
  *   2. the socket type          proto_register()
  *   3. socket(AF_INET, SOCK_STREAM, proto) inet_register_protosw()
@@ -60,9 +61,12 @@ static int __init xtcp_init(void)
 	xtcp_protosw.protocol = xtcp_proto;
 	xtcp_isn_init();
 
-	err = xtcp_netns_register();
+	err = xtcp_req_cache_init();
 	if (err)
 		goto out;
+	err = xtcp_netns_register();
+	if (err)
+		goto out_cache;
 	err = proto_register(&xtcp_prot, 1);
 	if (err)
 		goto out_netns;
@@ -81,6 +85,8 @@ out_protosw:
 	proto_unregister(&xtcp_prot);
 out_netns:
 	xtcp_netns_unregister();
+out_cache:
+	xtcp_req_cache_exit();
 out:
 	return err;
 }
@@ -91,8 +97,7 @@ static void __exit xtcp_exit(void)
 	inet_unregister_protosw(&xtcp_protosw);
 	proto_unregister(&xtcp_prot);
 	xtcp_netns_unregister();
-	/* half-open entries are freed by RCU callbacks in this module */
-	rcu_barrier();
+	xtcp_req_cache_exit();
 }
 
 module_init(xtcp_init);

@@ -115,7 +115,7 @@ struct xtcp_net {
 	spinlock_t lock;	/* writers of lhash, ehash, rhash */
 	struct hlist_nulls_head lhash[XTCP_LHASH_SIZE];
 	struct hlist_nulls_head *ehash;
-	struct hlist_head *rhash;
+	struct hlist_nulls_head *rhash;
 };
 
 /**
@@ -163,8 +163,9 @@ struct xtcp_sock {
  *
  * Lightweight on purpose: not a socket. The listener's queue_lock guards
  * everything but @refcnt and the hash linkage (xtcp_net.lock). References:
- * one while queued, one while the timer is pending. Freed after an RCU
- * grace period (lookups run under RCU), dropping its listener reference.
+ * one while queued, one while the timer is pending. Allocated from a
+ * SLAB_TYPESAFE_BY_RCU cache (lookups run under RCU and re-check the keys),
+ * so the last reference frees it, and its listener reference, at once.
  *
  * @hash_node: in xtcp_net.rhash
  * @queue_node: on the listener's syn_queue
@@ -182,10 +183,9 @@ struct xtcp_sock {
  * @acked: the final ACK came while the accept queue was full
  * @refcnt: references
  * @timer: SYN-ACK retransmission
- * @rcu: deferred free
  */
 struct xtcp_req {
-	struct hlist_node hash_node;
+	struct hlist_nulls_node hash_node;
 	struct list_head queue_node;
 	struct sock *listener;
 	__be32 laddr;
@@ -201,7 +201,6 @@ struct xtcp_req {
 	bool acked;
 	refcount_t refcnt;
 	struct timer_list timer;
-	struct rcu_head rcu;
 };
 
 /*
@@ -294,6 +293,8 @@ void xtcp_listen_stop(struct sock *sk);
 void xtcp_conn_request(struct sock *sk, struct sk_buff *skb);
 void xtcp_req_rcv(struct xtcp_req *req, struct sk_buff *skb);
 void xtcp_req_put(struct xtcp_req *req);
+int xtcp_req_cache_init(void);
+void xtcp_req_cache_exit(void);
 
 /* timer.c */
 void xtcp_init_timers(struct sock *sk);
