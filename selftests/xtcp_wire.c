@@ -706,6 +706,96 @@ enum malformed {
 };
 
 /*
+ * RFC 9293 §3.10.7.4 (SYN-RECEIVED, second check): an acceptable RST
+ * removes the half-open entry. The ACK that would have completed it then
+ * finds only the listener, and gets <SEQ=SEG.ACK><CTL=RST>.
+ */
+TEST_F(wire, rst_removes_half_open)
+{
+	struct seg syn = seg_make(PPORT, LPORT, SEG_SYN, PEER_ISN, 0);
+	struct seg sa, rst, ack, reply;
+	long fails;
+
+	self->lfd = listen_on(variant->proto, LPORT);
+	ASSERT_LE(0, self->lfd) TH_LOG("listen: %s", strerror(-self->lfd));
+	fails = peer_counter(variant->proto, "AttemptFails");
+	SEND(&syn);
+	RECV(&sa, REPLY_MS, "SYN-ACK");
+	CHECK_SEG(&sa, SEG_SYN | SEG_ACK, sa.seq, PEER_ISN + 1);
+
+	rst = seg_make(PPORT, LPORT, SEG_RST, PEER_ISN + 1, 0);
+	SEND(&rst);
+	SILENCE(SILENCE_MS, "after the RST");
+	EXPECT_EQ(fails + 1, peer_counter(variant->proto, "AttemptFails"));
+
+	ack = seg_make(PPORT, LPORT, SEG_ACK, PEER_ISN + 1, sa.seq + 1);
+	SEND(&ack);
+	RECV(&reply, REPLY_MS, "RST for the ACK of a removed entry");
+	CHECK_RST(&reply, SEG_RST, sa.seq + 1, 0);
+	EXPECT_EQ(-ETIMEDOUT, accept_wait(self->lfd, 0));
+}
+
+/*
+ * Closing a listener with a half-open entry. xtcp resets it at once
+ * (<SEQ=ISS+1><CTL=RST>): a deliberate difference; Linux TCP drops it
+ * silently and only answers the peer's next segment. Either way the peer's
+ * ACK then gets <SEQ=SEG.ACK><CTL=RST>.
+ */
+TEST_F(wire, listener_close_resets_half_open)
+{
+	struct seg syn = seg_make(PPORT, LPORT, SEG_SYN, PEER_ISN, 0);
+	struct seg sa, ack, reply;
+
+	self->lfd = listen_on(variant->proto, LPORT);
+	ASSERT_LE(0, self->lfd) TH_LOG("listen: %s", strerror(-self->lfd));
+	SEND(&syn);
+	RECV(&sa, REPLY_MS, "SYN-ACK");
+	CHECK_SEG(&sa, SEG_SYN | SEG_ACK, sa.seq, PEER_ISN + 1);
+
+	close(self->lfd);
+	self->lfd = -1;
+	if (variant->proto == IPPROTO_XTCP) {
+		RECV(&reply, REPLY_MS, "RST for the half-open entry");
+		CHECK_RST(&reply, SEG_RST, sa.seq + 1, 0);
+	}
+	SILENCE(SILENCE_MS, "after the listener closed");
+
+	ack = seg_make(PPORT, LPORT, SEG_ACK, PEER_ISN + 1, sa.seq + 1);
+	SEND(&ack);
+	RECV(&reply, REPLY_MS, "RST for the ACK");
+	CHECK_RST(&reply, SEG_RST, sa.seq + 1, 0);
+}
+
+/*
+ * Initial sequence numbers (RFC 6528): SYNs from eight source ports get
+ * eight different ISNs, with no fixed step between them.
+ */
+TEST_F(wire, isn_unpredictable)
+{
+	uint32_t isn[8];
+	int i, j, repeats = 0, steps_equal = 1;
+
+	self->lfd = listen_on(variant->proto, LPORT);
+	ASSERT_LE(0, self->lfd) TH_LOG("listen: %s", strerror(-self->lfd));
+	for (i = 0; i < 8; i++) {
+		struct seg syn = seg_make(PPORT + i, LPORT, SEG_SYN, PEER_ISN, 0);
+		struct seg sa;
+
+		SEND(&syn);
+		RECV(&sa, REPLY_MS, "SYN-ACK");
+		ASSERT_EQ(SEG_SYN | SEG_ACK, sa.flags);
+		isn[i] = sa.seq;
+	}
+	for (i = 0; i < 8; i++)
+		for (j = 0; j < i; j++)
+			repeats += isn[i] == isn[j];
+	EXPECT_EQ(0, repeats);
+	for (i = 2; i < 8; i++)
+		steps_equal &= isn[i] - isn[i - 1] == isn[1] - isn[0];
+	EXPECT_FALSE(steps_equal);
+}
+
+/*
  * A malformed SYN to a listener. xtcp drops it silently and counts it in
  * InErrs (checksum: and InCsumErrors). Linux TCP, the reference:
  *  - counts in InErrs only a data offset below 5 and a bad checksum; it
