@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 
 #include "kselftest_harness.h"
+#include "xtcp_main.h"
 #include "xtcp_util.h"
 
 #define MAX_CACHES 512
@@ -322,4 +323,4 @@ TEST_F(mod, load_unload_50_no_leak)
 		EXPECT_EQ(0, slab_active(&after, xtcp_caches[i]));
 }
 
-TEST_HARNESS_MAIN
+XTCP_TEST_MAIN

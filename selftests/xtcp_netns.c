@@ -14,7 +14,8 @@
 #include <linux/tcp.h>
 
 #include "kselftest_harness.h"
-#include "xtcp_util.h"
+#include "xtcp_main.h"
+#include "xtcp_proto.h"
 
 /* The first counters, in this order (issue: foundation). */
 static const char * const first_counters[] = {
@@ -40,22 +41,6 @@ static const struct sysctl_spec sysctls[] = {
 static void sysctl_path(char *buf, size_t len, const char *name)
 {
 	snprintf(buf, len, "/proc/sys/net/xtcp/%s", name);
-}
-
-static int lo_up(void)
-{
-	struct ifreq ifr = { .ifr_name = "lo" };
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	int err = -1;
-
-	if (fd < 0)
-		return -1;
-	if (!ioctl(fd, SIOCGIFFLAGS, &ifr)) {
-		ifr.ifr_flags |= IFF_UP;
-		err = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return err;
 }
 
 enum seg_kind { SEG_GOOD, SEG_SHORT, SEG_BAD_DOFF, SEG_DOFF_PAST_END, SEG_BAD_CSUM };
@@ -289,4 +274,4 @@ TEST_F(netns, sysctl_per_namespace)
 	close(second);
 }
 
-TEST_HARNESS_MAIN
+XTCP_TEST_MAIN

@@ -32,132 +32,14 @@
 #include <linux/tcp.h>
 
 #include "kselftest_harness.h"
-#include "xtcp_util.h"
+#include "xtcp_main.h"
+#include "xtcp_proto.h"
 
 #define PORT		5000
 #define TUN_LOCAL	"10.0.0.1"
 #define TUN_PEER	"10.0.0.2"
 
 /* ------------------------------------------------------------ helpers */
-
-static int lo_up(void)
-{
-	struct ifreq ifr = { .ifr_name = "lo" };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int err = -1;
-
-	if (fd < 0)
-		return -1;
-	if (!ioctl(fd, SIOCGIFFLAGS, &ifr)) {
-		ifr.ifr_flags |= IFF_UP;
-		err = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return err;
-}
-
-/* Per-protocol tunables; NULL where the protocol has no such knob. */
-enum knob {
-	SYNACK_RETRIES, SYNACK_TIMEOUT_MS, MAX_SYN_BACKLOG, ABORT_ON_OVERFLOW,
-	SYNCOOKIES, N_KNOBS
-};
-
-static const char * const tcp_knobs[N_KNOBS] = {
-	[SYNACK_RETRIES]    = "/proc/sys/net/ipv4/tcp_synack_retries",
-	[MAX_SYN_BACKLOG]   = "/proc/sys/net/ipv4/tcp_max_syn_backlog",
-	[ABORT_ON_OVERFLOW] = "/proc/sys/net/ipv4/tcp_abort_on_overflow",
-	[SYNCOOKIES]	    = "/proc/sys/net/ipv4/tcp_syncookies",
-};
-
-static const char * const xtcp_knobs[N_KNOBS] = {
-	[SYNACK_RETRIES]    = "/proc/sys/net/xtcp/synack_retries",
-	[SYNACK_TIMEOUT_MS] = "/proc/sys/net/xtcp/synack_timeout_ms",
-	[MAX_SYN_BACKLOG]   = "/proc/sys/net/xtcp/max_syn_backlog",
-	[ABORT_ON_OVERFLOW] = "/proc/sys/net/xtcp/abort_on_overflow",
-};
-
-/* Set knob @k of protocol @proto; 0 if it has no such knob. */
-static int set_knob(int proto, enum knob k, long val)
-{
-	const char *path = (proto == IPPROTO_TCP ? tcp_knobs : xtcp_knobs)[k];
-	char buf[32];
-
-	if (!path)
-		return 0;
-	snprintf(buf, sizeof(buf), "%ld\n", val);
-	return write_file(path, buf);
-}
-
-/* First SYN-ACK retransmission timeout: TCP's is fixed at 1 s. */
-static long rto_ms(int proto)
-{
-	if (proto == IPPROTO_TCP)
-		return 1000;
-	return read_long(xtcp_knobs[SYNACK_TIMEOUT_MS]);
-}
-
-/*
- * Value of @name in a /proc/net/{snmp,netstat} style file: pairs of lines
- * "Prefix: Name1 Name2 ..." / "Prefix: v1 v2 ...". -1 if missing.
- */
-static long proc_mib(const char *path, const char *prefix, const char *name)
-{
-	char *hdr = NULL, *val = NULL, *hs, *vs, *h, *v;
-	size_t hlen = 0, vlen = 0, plen = strlen(prefix);
-	long ret = -1;
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -1;
-	while (getline(&hdr, &hlen, f) > 0 && getline(&val, &vlen, f) > 0) {
-		if (strncmp(hdr, prefix, plen) || hdr[plen] != ':')
-			continue;
-		h = strtok_r(hdr + plen + 1, "\n ", &hs);
-		v = strtok_r(val + plen + 1, "\n ", &vs);
-		while (h && v) {
-			if (!strcmp(h, name)) {
-				ret = strtol(v, NULL, 10);
-				break;
-			}
-			h = strtok_r(NULL, "\n ", &hs);
-			v = strtok_r(NULL, "\n ", &vs);
-		}
-		break;
-	}
-	free(hdr);
-	free(val);
-	fclose(f);
-	return ret;
-}
-
-/*
- * Counter @name of protocol @proto in the current namespace, by xtcp's name
- * (/proc/net/xtcp/snmp); for TCP its equivalent in /proc/net/snmp "Tcp:"
- * or /proc/net/netstat "TcpExt:" (-1 if TCP has none). TCP's
- * TCPSynRetrans counts SYN and SYN-ACK retransmissions together.
- */
-static long mib(int proto, const char *name)
-{
-	static const struct {
-		const char *xtcp, *file, *prefix, *tcp;
-	} map[] = {
-		{ "ActiveOpens", "/proc/net/snmp", "Tcp", "ActiveOpens" },
-		{ "PassiveOpens", "/proc/net/snmp", "Tcp", "PassiveOpens" },
-		{ "CurrEstab", "/proc/net/snmp", "Tcp", "CurrEstab" },
-		{ "OutRsts", "/proc/net/snmp", "Tcp", "OutRsts" },
-		{ "ListenOverflows", "/proc/net/netstat", "TcpExt", "ListenOverflows" },
-		{ "ListenDrops", "/proc/net/netstat", "TcpExt", "ListenDrops" },
-		{ "SynAckRetrans", "/proc/net/netstat", "TcpExt", "TCPSynRetrans" },
-	};
-	unsigned int i;
-
-	if (proto != IPPROTO_TCP)
-		return xtcp_counter(name);
-	for (i = 0; i < ARRAY_SIZE(map); i++)
-		if (!strcmp(map[i].xtcp, name))
-			return proc_mib(map[i].file, map[i].prefix, map[i].tcp);
-	return -1;
-}
 
 /* Snapshot of the counters the tests look at, to take differences. */
 static const char * const counter_names[] = {
@@ -190,14 +72,6 @@ static long delta(const struct counters *c, const char *name)
 		if (!strcmp(counter_names[i], name))
 			return mib(c->proto, name) - c->v[i];
 	return -12345;
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void sleep_ms(long ms)
@@ -1037,82 +911,4 @@ TEST_F_TIMEOUT(queue, thousand_clients, 60)
 	EXPECT_EQ(est0, mib(self->proto, "CurrEstab"));
 }
 
-/* ---------------------------------------------------------------- main */
-
-/*
- * Keep the tests and variants named on the command line (-t NAME, -v NAME,
- * repeatable); -l lists them. The 6.1 harness has no such options.
- */
-static int wanted(const char *name, char **names, int n)
-{
-	int i;
-
-	if (!n)
-		return 1;
-	for (i = 0; i < n; i++)
-		if (!strcmp(name, names[i]))
-			return 1;
-	return 0;
-}
-
-int main(int argc, char **argv)
-{
-	struct __fixture_variant_metadata *v, *vhead, *vtail;
-	struct __test_metadata *t, *thead, *ttail;
-	struct __fixture_metadata *f;
-	char *tests[64], *variants[8];
-	int nt = 0, nv = 0, list = 0, opt;
-
-	while ((opt = getopt(argc, argv, "t:v:l")) != -1) {
-		if (opt == 't' && nt < 64)
-			tests[nt++] = optarg;
-		else if (opt == 'v' && nv < 8)
-			variants[nv++] = optarg;
-		else if (opt == 'l')
-			list = 1;
-		else
-			return fprintf(stderr, "usage: %s [-t TEST]... [-v VARIANT]... [-l]\n",
-				       argv[0]), 2;
-	}
-	for (f = __fixture_list; f; f = f->next) {
-		vhead = NULL;
-		vtail = NULL;
-		for (v = f->variant; v; v = v->next) {
-			if (!wanted(v->name, variants, nv))
-				continue;
-			v->prev = vtail;
-			if (vtail)
-				vtail->next = v;
-			else
-				vhead = v;
-			vtail = v;
-		}
-		if (vtail) {
-			vtail->next = NULL;
-			vhead->prev = vtail;
-		}
-		thead = NULL;
-		ttail = NULL;
-		for (t = f->tests; t && (vhead || !f->variant); t = t->next) {
-			if (!wanted(t->name, tests, nt))
-				continue;
-			if (list)
-				printf("%s.%s\n", f->name, t->name);
-			t->prev = ttail;
-			if (ttail)
-				ttail->next = t;
-			else
-				thead = t;
-			ttail = t;
-		}
-		if (ttail) {
-			ttail->next = NULL;
-			thead->prev = ttail;
-		}
-		f->variant = vhead;
-		f->tests = thead;
-	}
-	if (list)
-		return 0;
-	return test_harness_run(1, argv);
-}
+XTCP_TEST_MAIN

@@ -11,6 +11,7 @@
 #include <linux/sockios.h>
 
 #include "kselftest_harness.h"
+#include "xtcp_main.h"
 #include "xtcp_util.h"
 
 FIXTURE(sock) {
@@ -209,4 +210,4 @@ TEST(xtcp_send_not_yet)
 	EXPECT_EQ(0, close(fd));
 }
 
-TEST_HARNESS_MAIN
+XTCP_TEST_MAIN

@@ -24,6 +24,7 @@
 #include <netinet/in.h>
 
 #include "kselftest_harness.h"
+#include "xtcp_main.h"
 #include "xtcp_peer.h"
 
 #define LPORT		5000		/* the stack's listener */
@@ -882,4 +883,4 @@ MALFORMED_TEST(opt_len0, OPT_LEN0)
 MALFORMED_TEST(opt_len1, OPT_LEN1)
 MALFORMED_TEST(opt_past_header, OPT_PAST_HEADER)
 
-TEST_HARNESS_MAIN
+XTCP_TEST_MAIN

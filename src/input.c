@@ -19,7 +19,22 @@
 #include <net/tcp_states.h>
 
 #include "xtcp.h"
-#include "seq.h"
+
+/*
+ * Our SYN is acknowledged (@ack): ESTABLISHED, the owner woken. @send_ack
+ * when the segment carried the peer's SYN, which we acknowledge.
+ */
+static void xtcp_establish(struct sock *sk, u32 ack, bool send_ack)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->snd_una = ack;
+	xtcp_syn_timer_stop(sk);
+	xtcp_set_state(sk, TCP_ESTABLISHED);
+	if (send_ack)
+		xtcp_send_sk(sk, XTCP_ACK, xs->snd_nxt, false);
+	sk->sk_state_change(sk);
+}
 
 /*
  * SYN_SENT (§3.10.7.3). An ACK must acknowledge our SYN exactly (else RST
@@ -52,11 +67,7 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	xs->rcv_nxt = h->seq + 1;
 	xs->mss = min_t(u16, h->mss ? h->mss : XTCP_DEFAULT_MSS, xs->advmss);
 	if (h->flags & XTCP_ACK) {
-		xs->snd_una = h->ack;
-		xtcp_syn_timer_stop(sk);
-		xtcp_set_state(sk, TCP_ESTABLISHED);
-		xtcp_send_sk(sk, XTCP_ACK, xs->snd_nxt, false);
-		sk->sk_state_change(sk);
+		xtcp_establish(sk, h->ack, true);
 		return;
 	}
 	xtcp_set_state(sk, TCP_SYN_RECV);
@@ -76,11 +87,7 @@ static void xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	if (sk->sk_state == TCP_SYN_RECV && (h->flags & XTCP_SYN) &&
 	    (h->flags & XTCP_ACK) && h->seq + 1 == xs->rcv_nxt &&
 	    h->ack == xs->snd_nxt) {
-		xs->snd_una = h->ack;
-		xtcp_syn_timer_stop(sk);
-		xtcp_set_state(sk, TCP_ESTABLISHED);
-		xtcp_send_sk(sk, XTCP_ACK, xs->snd_nxt, false);
-		sk->sk_state_change(sk);
+		xtcp_establish(sk, h->ack, true);
 		return;
 	}
 	/* first, check the sequence number: only RCV.NXT is acceptable */
@@ -109,10 +116,7 @@ static void xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 			xtcp_send_rst_reply(sock_net(sk), skb);
 			return;
 		}
-		xs->snd_una = h->ack;
-		xtcp_syn_timer_stop(sk);
-		xtcp_set_state(sk, TCP_ESTABLISHED);
-		sk->sk_state_change(sk);
+		xtcp_establish(sk, h->ack, false);
 	}
 }
 

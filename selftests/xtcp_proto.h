@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for selftests that run the same scenario on TCP and on xtcp: the
+ * loopback interface, each protocol's tunables and counters by xtcp's
+ * names, a millisecond clock.
+ */
+#ifndef XTCP_SELFTEST_PROTO_H
+#define XTCP_SELFTEST_PROTO_H
+
+#include <time.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include "xtcp_util.h"
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+/* Bring up "lo" in the current network namespace; 0 or -1. */
+static inline int lo_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int err = -1;
+
+	if (fd < 0)
+		return -1;
+	if (!ioctl(fd, SIOCGIFFLAGS, &ifr)) {
+		ifr.ifr_flags |= IFF_UP;
+		err = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return err;
+}
+
+/* Per-protocol tunables; NULL where the protocol has no such knob. */
+enum knob {
+	SYN_RETRIES, SYNACK_RETRIES, SYNACK_TIMEOUT_MS, MAX_SYN_BACKLOG,
+	ABORT_ON_OVERFLOW, SYNCOOKIES, N_KNOBS
+};
+
+static const char * const tcp_knobs[N_KNOBS] = {
+	[SYN_RETRIES]	    = "/proc/sys/net/ipv4/tcp_syn_retries",
+	[SYNACK_RETRIES]    = "/proc/sys/net/ipv4/tcp_synack_retries",
+	[MAX_SYN_BACKLOG]   = "/proc/sys/net/ipv4/tcp_max_syn_backlog",
+	[ABORT_ON_OVERFLOW] = "/proc/sys/net/ipv4/tcp_abort_on_overflow",
+	[SYNCOOKIES]	    = "/proc/sys/net/ipv4/tcp_syncookies",
+};
+
+static const char * const xtcp_knobs[N_KNOBS] = {
+	[SYN_RETRIES]	    = "/proc/sys/net/xtcp/syn_retries",
+	[SYNACK_RETRIES]    = "/proc/sys/net/xtcp/synack_retries",
+	[SYNACK_TIMEOUT_MS] = "/proc/sys/net/xtcp/synack_timeout_ms",
+	[MAX_SYN_BACKLOG]   = "/proc/sys/net/xtcp/max_syn_backlog",
+	[ABORT_ON_OVERFLOW] = "/proc/sys/net/xtcp/abort_on_overflow",
+};
+
+/* Set knob @k of protocol @proto; 0 if it has no such knob. */
+static inline int set_knob(int proto, enum knob k, long val)
+{
+	const char *path = (proto == IPPROTO_TCP ? tcp_knobs : xtcp_knobs)[k];
+	char buf[32];
+
+	if (!path)
+		return 0;
+	snprintf(buf, sizeof(buf), "%ld\n", val);
+	return write_file(path, buf);
+}
+
+/* First SYN/SYN-ACK retransmission timeout: TCP's is fixed at 1 s. */
+static inline long rto_ms(int proto)
+{
+	if (proto == IPPROTO_TCP)
+		return 1000;
+	return read_long(xtcp_knobs[SYNACK_TIMEOUT_MS]);
+}
+
+/*
+ * Value of @name in a /proc/net/{snmp,netstat} style file: pairs of lines
+ * "Prefix: Name1 Name2 ..." / "Prefix: v1 v2 ...". -1 if missing.
+ */
+static inline long proc_mib(const char *path, const char *prefix, const char *name)
+{
+	char *hdr = NULL, *val = NULL, *hs, *vs, *h, *v;
+	size_t hlen = 0, vlen = 0, plen = strlen(prefix);
+	long ret = -1;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -1;
+	while (getline(&hdr, &hlen, f) > 0 && getline(&val, &vlen, f) > 0) {
+		if (strncmp(hdr, prefix, plen) || hdr[plen] != ':')
+			continue;
+		h = strtok_r(hdr + plen + 1, "\n ", &hs);
+		v = strtok_r(val + plen + 1, "\n ", &vs);
+		while (h && v) {
+			if (!strcmp(h, name)) {
+				ret = strtol(v, NULL, 10);
+				break;
+			}
+			h = strtok_r(NULL, "\n ", &hs);
+			v = strtok_r(NULL, "\n ", &vs);
+		}
+		break;
+	}
+	free(hdr);
+	free(val);
+	fclose(f);
+	return ret;
+}
+
+/*
+ * Counter @name of protocol @proto in the current namespace, by xtcp's name
+ * (/proc/net/xtcp/snmp); for TCP its equivalent in /proc/net/snmp "Tcp:"
+ * or /proc/net/netstat "TcpExt:" (-1 if TCP has none). TCP's
+ * TCPSynRetrans counts SYN and SYN-ACK retransmissions together; xtcp
+ * splits them.
+ */
+static inline long mib(int proto, const char *name)
+{
+	static const struct {
+		const char *xtcp, *file, *prefix, *tcp;
+	} map[] = {
+		{ "ActiveOpens", "/proc/net/snmp", "Tcp", "ActiveOpens" },
+		{ "PassiveOpens", "/proc/net/snmp", "Tcp", "PassiveOpens" },
+		{ "AttemptFails", "/proc/net/snmp", "Tcp", "AttemptFails" },
+		{ "CurrEstab", "/proc/net/snmp", "Tcp", "CurrEstab" },
+		{ "OutRsts", "/proc/net/snmp", "Tcp", "OutRsts" },
+		{ "ListenOverflows", "/proc/net/netstat", "TcpExt", "ListenOverflows" },
+		{ "ListenDrops", "/proc/net/netstat", "TcpExt", "ListenDrops" },
+		{ "SynRetrans", "/proc/net/netstat", "TcpExt", "TCPSynRetrans" },
+		{ "SynAckRetrans", "/proc/net/netstat", "TcpExt", "TCPSynRetrans" },
+	};
+	unsigned int i;
+
+	if (proto != IPPROTO_TCP)
+		return xtcp_counter(name);
+	for (i = 0; i < ARRAY_SIZE(map); i++)
+		if (!strcmp(map[i].xtcp, name))
+			return proc_mib(map[i].file, map[i].prefix, map[i].tcp);
+	return -1;
+}
+
+static inline long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#endif /* XTCP_SELFTEST_PROTO_H */
