@@ -3,6 +3,7 @@
 # xtcp - top-level Makefile. README.md lists the commands; the main ones:
 #   make [KVER=6.1|6.12|<full kver>] [W=1] [C=1]   build xtcp.ko
 #   make check     host unit tests, module builds, VM selftests on 6.1 and 6.12
+#   make fuzz      fuzz the header parser (FUZZ_SECONDS=60)
 #   make demo      boot a guest and show xtcp working
 #
 # The module is built out of tree in build/<KVER>/, a tree of symlinks to
@@ -35,7 +36,7 @@ UNIT_BINS := $(patsubst $(TOP)/tests/unit/%.c,$(TOP)/build/unit/%,$(UNIT_SRCS))
 UNIT_CFLAGS := -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 	       -fno-sanitize-recover=all -fno-omit-frame-pointer -I$(TOP)/src
 
-.PHONY: all module testmod selftests unit check demo deps checkpatch clean help
+.PHONY: all module testmod selftests unit fuzz check demo deps checkpatch clean help
 
 all: module
 
@@ -82,6 +83,20 @@ $(TOP)/build/unit/%: $(TOP)/tests/unit/%.c $(wildcard $(TOP)/src/*.h) $(TOP)/src
 		$(TOP)/tests/unit/unit.h
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $<
+
+# Coverage-guided fuzzing of the header parser (clang's libFuzzer), with
+# ASan and UBSan; make check runs a short bounded pass.
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+	       -fno-sanitize-recover=all -I$(TOP)/src
+fuzz: $(TOP)/build/fuzz/fuzz_wire
+	@mkdir -p $(TOP)/build/fuzz/corpus
+	$< -max_total_time=$(FUZZ_SECONDS) -max_len=80 $(TOP)/build/fuzz/corpus
+
+$(TOP)/build/fuzz/fuzz_wire: $(TOP)/tests/fuzz/fuzz_wire.c $(TOP)/src/wire.c \
+		$(TOP)/src/wire.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $<
 
 check:
 	@$(TOP)/scripts/check
