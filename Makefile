@@ -79,7 +79,7 @@ $(TOP)/build/selftests/%: $(TOP)/selftests/%.c $(wildcard $(TOP)/selftests/*.h) 
 unit: $(UNIT_BINS)
 	@$(TOP)/scripts/tap-run $(UNIT_BINS)
 
-$(TOP)/build/unit/%: $(TOP)/tests/unit/%.c $(wildcard $(TOP)/src/*.h) $(TOP)/src/mib.c $(TOP)/src/wire.c \
+$(TOP)/build/unit/%: $(TOP)/tests/unit/%.c $(wildcard $(TOP)/src/*.[ch]) \
 		$(TOP)/tests/unit/unit.h
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $<
