@@ -56,8 +56,8 @@ void xtcp_set_state(struct sock *sk, int state)
  * @sk: the socket, locked
  * @err: errno the owner sees (ECONNREFUSED, ECONNRESET, ETIMEDOUT), or 0
  *
- * As Linux's tcp_done(): CLOSED, both directions shut, waiters woken; an
- * orphan is freed.
+ * As Linux's tcp_done(): CLOSED, both directions shut, the owner woken.
+ * (No socket outlives its owner yet: close() ends a connection at once.)
  */
 void xtcp_done(struct sock *sk, int err)
 {
