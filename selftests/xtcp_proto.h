@@ -2,7 +2,7 @@
 /*
  * Helpers for selftests that run the same scenario on TCP and on xtcp: the
  * loopback interface, each protocol's tunables and counters by xtcp's
- * names, a millisecond clock.
+ * names, a millisecond clock, slab counts.
  */
 #ifndef XTCP_SELFTEST_PROTO_H
 #define XTCP_SELFTEST_PROTO_H
@@ -150,6 +150,23 @@ static inline long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Active objects of slab cache @name in /proc/slabinfo, -1 if none. */
+static inline long slab_active(const char *name)
+{
+	char line[512], cache[64];
+	long active, ret = -1;
+	FILE *f = fopen("/proc/slabinfo", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %ld", cache, &active) == 2 &&
+		    !strcmp(cache, name))
+			ret = active;
+	fclose(f);
+	return ret;
 }
 
 #endif /* XTCP_SELFTEST_PROTO_H */

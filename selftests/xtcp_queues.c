@@ -361,23 +361,6 @@ static int nonzero(const int *v, int n)
 	return cnt;
 }
 
-/* Active objects of slab cache @name in /proc/slabinfo, -1 if none. */
-static long slab_active(const char *name)
-{
-	char line[512], cache[64];
-	long active, ret = -1;
-	FILE *f = fopen("/proc/slabinfo", "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %ld", cache, &active) == 2 &&
-		    !strcmp(cache, name))
-			ret = active;
-	fclose(f);
-	return ret;
-}
-
 /* --------------------------------------------------------- the fixture */
 
 FIXTURE(queue) {
