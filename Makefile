@@ -5,6 +5,7 @@
 #   make check     host unit tests, module builds, VM selftests on 6.1 and 6.12
 #   make fuzz      fuzz the header parser (FUZZ_SECONDS=60)
 #   make demo      boot a guest and show xtcp working
+#   make bench     boot a guest and measure TCP and xtcp on its loopback
 #
 # The module is built out of tree in build/<KVER>/, a tree of symlinks to
 # the sources, so builds for several kernels never overwrite each other.
@@ -36,7 +37,7 @@ UNIT_BINS := $(patsubst $(TOP)/tests/unit/%.c,$(TOP)/build/unit/%,$(UNIT_SRCS))
 UNIT_CFLAGS := -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 	       -fno-sanitize-recover=all -fno-omit-frame-pointer -I$(TOP)/src
 
-.PHONY: all module testmod selftests unit fuzz check demo deps checkpatch clean help
+.PHONY: all module testmod selftests unit fuzz check demo bench deps checkpatch clean help
 
 all: module
 
@@ -103,6 +104,9 @@ check:
 
 demo:
 	@$(TOP)/scripts/demo
+
+bench:
+	@$(TOP)/scripts/bench
 
 checkpatch:
 	@$(TOP)/scripts/checkpatch
