@@ -35,6 +35,9 @@ static const struct sysctl_spec sysctls[] = {
 	{ "synack_timeout_ms", 1000, 1, 120000 },
 	{ "max_syn_backlog", 128, 1, 1 << 20 },
 	{ "abort_on_overflow", 0, 0, 1 },
+	{ "rto_min_ms", 200, 1, 120000 },
+	{ "rto_max_ms", 120000, 1, 120000 },
+	{ "retries2", 15, 1, 255 },
 };
 #define N_SYSCTLS (sizeof(sysctls) / sizeof(sysctls[0]))
 

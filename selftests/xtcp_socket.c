@@ -195,19 +195,15 @@ TEST_F(sock, recv_unconnected)
 	EXPECT_EQ(ENOTCONN, errno);
 }
 
-/*
- * xtcp only, until the data-transfer issue lands: sending fails with
- * EOPNOTSUPP, and never crashes.
- */
-TEST(xtcp_send_not_yet)
+/* Sending on a socket that never connected: EPIPE (no SIGPIPE here). */
+TEST_F(sock, send_unconnected_epipe)
 {
 	char buf[8] = "xtcp";
-	int fd = socket(AF_INET, SOCK_STREAM, IPPROTO_XTCP);
 
-	ASSERT_LE(0, fd);
-	EXPECT_EQ(-1, send(fd, buf, sizeof(buf), MSG_NOSIGNAL));
-	EXPECT_EQ(EOPNOTSUPP, errno);
-	EXPECT_EQ(0, close(fd));
+	EXPECT_EQ(-1, send(self->fd, buf, sizeof(buf), MSG_NOSIGNAL));
+	EXPECT_EQ(EPIPE, errno);
+	EXPECT_EQ(-1, send(self->fd, buf, sizeof(buf), MSG_NOSIGNAL | MSG_DONTWAIT));
+	EXPECT_EQ(EPIPE, errno);
 }
 
 XTCP_TEST_MAIN

@@ -19,17 +19,21 @@
 #include <net/tcp_states.h>
 
 #include "xtcp.h"
+#include "seq.h"
 
 /*
- * Our SYN is acknowledged (@ack): ESTABLISHED, the owner woken. @send_ack
- * when the segment carried the peer's SYN, which we acknowledge.
+ * Our SYN is acknowledged by segment @h: ESTABLISHED, data can flow, the
+ * owner is woken. @send_ack when @h carried the peer's SYN, which we
+ * acknowledge.
  */
-static void xtcp_establish(struct sock *sk, u32 ack, bool send_ack)
+static void xtcp_establish(struct sock *sk, const struct xtcp_hdr *h,
+			   bool send_ack)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	xs->snd_una = ack;
+	xs->snd_una = h->ack;
 	xtcp_syn_timer_stop(sk);
+	xtcp_stream_init(sk, h->window);
 	xtcp_set_state(sk, TCP_ESTABLISHED);
 	if (send_ack)
 		xtcp_send_sk(sk, XTCP_ACK, xs->snd_nxt, false);
@@ -67,57 +71,171 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	xs->rcv_nxt = h->seq + 1;
 	xs->mss = min_t(u16, h->mss ? h->mss : XTCP_DEFAULT_MSS, xs->advmss);
 	if (h->flags & XTCP_ACK) {
-		xtcp_establish(sk, h->ack, true);
+		xtcp_establish(sk, h, true);
 		return;
 	}
 	xtcp_set_state(sk, TCP_SYN_RECV);
 	xtcp_send_sk(sk, XTCP_SYN | XTCP_ACK, xs->iss, true);
 }
 
+/* Free the write queue's segments that @ack covers; any sent again? */
+static bool xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
+{
+	bool retransmitted = false;
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&sk->sk_write_queue)) &&
+	       !xtcp_seq_after(XTCP_SKB_CB(skb)->end_seq, ack)) {
+		retransmitted |= XTCP_SKB_CB(skb)->retransmitted;
+		__skb_unlink(skb, &sk->sk_write_queue);
+		xtcp_wmem_free_skb(sk, skb);
+	}
+	return retransmitted;
+}
+
+/*
+ * The ACK field of an acceptable segment in ESTABLISHED (RFC 9293
+ * §3.10.7.4, fifth): new data acknowledged (RTT sample, congestion window,
+ * retransmission timer), or a duplicate ACK (fast retransmit, RFC 5681
+ * §3.2); then the send window (SND.WL1/WL2 rule). False if the ACK
+ * acknowledges what was never sent: the segment is dropped.
+ */
+static bool xtcp_ack(struct sock *sk, const struct xtcp_hdr *h, u32 len)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct net *net = sock_net(sk);
+	unsigned int todo = 0;
+	u32 ack = h->ack;
+
+	if (xtcp_seq_after(ack, xs->snd_max)) {
+		xtcp_send_ack(sk);
+		return false;
+	}
+	if (xtcp_seq_after(ack, xs->snd_una)) {
+		u32 acked = ack - xs->snd_una;
+		bool rexmit = xtcp_clean_rtx_queue(sk, ack);
+
+		xs->snd_una = ack;
+		if (xtcp_seq_before(xs->snd_nxt, ack))
+			xs->snd_nxt = ack;
+		if (xs->rtt_timing && !xtcp_seq_before(ack, xs->rtt_seq)) {
+			xtcp_rto_ack(&xs->rto, (u32)ktime_to_us(ktime_get()) -
+				     xs->rtt_stamp, rexmit);
+			xs->rtt_timing = false;
+		}
+		xs->retransmits = 0;
+		todo = xtcp_cc_on_ack(&xs->cc, ack, acked);
+		if (xs->snd_una == xs->snd_max)
+			sk_stop_timer(sk, &xs->rtx_timer);
+		else
+			xtcp_rtx_timer_arm(sk);
+		sk->sk_write_space(sk);
+	} else if (ack == xs->snd_una && !len && h->window == xs->snd_wnd &&
+		   xs->snd_max != xs->snd_una) {
+		todo = xtcp_cc_on_dupack(&xs->cc, ack, xs->snd_max,
+					 xs->snd_max - xs->snd_una);
+		if (todo & XTCP_CC_RETRANSMIT)
+			XTCP_INC_STATS(net, XTCP_MIB_FASTRETRANS);
+	}
+	if (todo & XTCP_CC_RETRANSMIT)
+		xtcp_retransmit_head(sk);
+	if (xtcp_seq_before(xs->snd_wl1, h->seq) ||
+	    (xs->snd_wl1 == h->seq && !xtcp_seq_before(ack, xs->snd_wl2))) {
+		xs->snd_wnd = h->window;
+		xs->snd_wl1 = h->seq;
+		xs->snd_wl2 = ack;
+	}
+	return true;
+}
+
+/*
+ * Data (RFC 9293 §3.10.7.4, seventh): in order, within the window we
+ * advertised and the receive buffer, onto the receive queue; otherwise
+ * dropped (a duplicate, or out of order: not kept yet). Acknowledged either
+ * way. True if @skb was queued (not to be freed).
+ */
+static bool xtcp_data(struct sock *sk, struct sk_buff *skb)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	bool queued = false;
+
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DATASEGSIN);
+	/* in order only (an out-of-order queue comes later); in the window */
+	if (cb->h.seq == xs->rcv_nxt && !(sk->sk_shutdown & RCV_SHUTDOWN) &&
+	    !xtcp_seq_after(cb->h.seq + cb->len, xs->rcv_wup + xs->rcv_wnd) &&
+	    atomic_read(&sk->sk_rmem_alloc) <= READ_ONCE(sk->sk_rcvbuf) &&
+	    sk_rmem_schedule(sk, skb, skb->truesize)) {
+		__skb_pull(skb, cb->h.hdr_len);
+		skb_dst_drop(skb);
+		skb_set_owner_r(skb, sk);
+		__skb_queue_tail(&sk->sk_receive_queue, skb);
+		xs->rcv_nxt += cb->len;
+		queued = true;
+		sk->sk_data_ready(sk);
+	}
+	xtcp_send_ack(sk);
+	return queued;
+}
+
 /*
  * SYN_RECV (a socket, after a simultaneous open) and ESTABLISHED
- * (§3.10.7.4). Data, FIN and the closing states come with later issues.
+ * (§3.10.7.4). FIN and the closing states come with the teardown issue.
+ * True if @skb was queued (not to be freed).
  */
-static void xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
+static bool xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 {
-	const struct xtcp_hdr *h = &XTCP_SKB_CB(skb)->h;
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	const struct xtcp_hdr *h = &cb->h;
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
 	/* the peer's SYN-ACK that completes a simultaneous open */
 	if (sk->sk_state == TCP_SYN_RECV && (h->flags & XTCP_SYN) &&
 	    (h->flags & XTCP_ACK) && h->seq + 1 == xs->rcv_nxt &&
 	    h->ack == xs->snd_nxt) {
-		xtcp_establish(sk, h->ack, true);
-		return;
+		xtcp_establish(sk, h, true);
+		return false;
 	}
-	/* first, check the sequence number: only RCV.NXT is acceptable */
-	if (h->seq != xs->rcv_nxt) {
-		if (!(h->flags & XTCP_RST))	/* an old SYN-ACK, say: ACK it */
-			xtcp_send_sk(sk, XTCP_ACK, xs->snd_nxt, false);
-		return;
+	/*
+	 * first, check the sequence number (§3.10.7.4): acceptable if it
+	 * overlaps the window we advertised last, as Linux's tcp_sequence()
+	 * (an ACK may carry an older sequence number); else answered with an
+	 * ACK. A RST must start exactly at RCV.NXT.
+	 */
+	if (xtcp_seq_before(h->seq + cb->len, xs->rcv_wup) ||
+	    xtcp_seq_after(h->seq, xs->rcv_nxt + xs->rcv_wnd) ||
+	    ((h->flags & XTCP_RST) && h->seq != xs->rcv_nxt)) {
+		if (!(h->flags & XTCP_RST))
+			xtcp_send_ack(sk);
+		return false;
 	}
 	/* second, the RST bit */
 	if (h->flags & XTCP_RST) {
 		xtcp_done(sk, sk->sk_state == TCP_SYN_RECV ? ECONNREFUSED :
 			  ECONNRESET);
-		return;
+		return false;
 	}
 	/* fourth, a SYN in the window: abort (RFC 9293, before RFC 5961) */
 	if (h->flags & XTCP_SYN) {
 		xtcp_send_sk(sk, XTCP_RST, xs->snd_nxt, false);
 		xtcp_done(sk, ECONNRESET);
-		return;
+		return false;
 	}
 	/* fifth, the ACK field */
 	if (!(h->flags & XTCP_ACK))
-		return;
+		return false;
 	if (sk->sk_state == TCP_SYN_RECV) {
 		if (h->ack != xs->snd_nxt) {
 			xtcp_send_rst_reply(sock_net(sk), skb);
-			return;
+			return false;
 		}
-		xtcp_establish(sk, h->ack, false);
+		xtcp_establish(sk, h, false);
 	}
+	if (!xtcp_ack(sk, h, cb->len))
+		return false;
+	xtcp_write_xmit(sk);	/* the windows may have opened */
+	/* seventh, the segment text */
+	return cb->len && xtcp_data(sk, skb);
 }
 
 /* A segment for socket @sk, which is locked and not owned by a process. */
@@ -129,7 +247,8 @@ static int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		break;
 	case TCP_SYN_RECV:
 	case TCP_ESTABLISHED:
-		xtcp_rcv_synchronized(sk, skb);
+		if (xtcp_rcv_synchronized(sk, skb))
+			return 0;	/* queued for recv() */
 		break;
 	case TCP_CLOSE:
 		xtcp_send_rst_reply(sock_net(sk), skb);

@@ -217,7 +217,7 @@ static void xtcp_req_dequeue(struct xtcp_req *req)
  * references (one is the caller's). Listener's queue_lock held. NULL
  * without memory.
  */
-static struct sock *xtcp_create_child(struct xtcp_req *req)
+static struct sock *xtcp_create_child(struct xtcp_req *req, u32 snd_wnd)
 {
 	struct sock *sk = req->listener, *child;
 	struct xtcp_sock *cxs;
@@ -253,6 +253,7 @@ static struct sock *xtcp_create_child(struct xtcp_req *req)
 	cxs->rcv_nxt = req->irs + 1;
 	cxs->mss = req->mss;
 	cxs->advmss = req->advmss;
+	xtcp_stream_init(child, snd_wnd);
 
 	xtcp_state_store(child, TCP_SYN_RECV);
 	xtcp_inherit_port(child, sk);
@@ -322,7 +323,7 @@ void xtcp_req_rcv(struct xtcp_req *req, struct sk_buff *skb)
 		}
 		goto out;
 	}
-	child = xtcp_create_child(req);
+	child = xtcp_create_child(req, h->window);
 	if (!child)
 		goto out;	/* no memory: the SYN-ACK timer tries again */
 	drop = true;
@@ -427,8 +428,10 @@ static void xtcp_child_abort(struct sock *child)
 	if (child->sk_state != TCP_CLOSE) {
 		xtcp_send_sk(child, XTCP_RST | XTCP_ACK, xtcp_sk(child)->snd_nxt,
 			     false);
+		xtcp_syn_timer_stop(child);
 		xtcp_set_state(child, TCP_CLOSE);
 	}
+	xtcp_purge_queues(child);
 	sock_orphan(child);
 	bh_unlock_sock(child);
 	local_bh_enable();

@@ -60,6 +60,7 @@ static int __init xtcp_init(void)
 	}
 	xtcp_protosw.protocol = xtcp_proto;
 	xtcp_isn_init();
+	xtcp_mem_init();
 
 	err = xtcp_req_cache_init();
 	if (err)

@@ -21,4 +21,9 @@ const char * const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_SYNACKRETRANS] = "SynAckRetrans",
 	[XTCP_MIB_SYNACKTIMEOUTS] = "SynAckTimeouts",
 	[XTCP_MIB_EMBRYONICRSTS] = "EmbryonicRsts",
+	[XTCP_MIB_DATASEGSIN]	= "DataSegsIn",
+	[XTCP_MIB_DATASEGSOUT]	= "DataSegsOut",
+	[XTCP_MIB_RETRANSSEGS]	= "RetransSegs",
+	[XTCP_MIB_FASTRETRANS]	= "FastRetrans",
+	[XTCP_MIB_TIMEOUTS]	= "Timeouts",
 };

@@ -27,6 +27,11 @@ enum xtcp_mib_field {
 	XTCP_MIB_SYNACKRETRANS,	/* SYN-ACK retransmissions */
 	XTCP_MIB_SYNACKTIMEOUTS, /* half-open entries dropped after retries */
 	XTCP_MIB_EMBRYONICRSTS,	/* RSTs that removed a half-open entry */
+	XTCP_MIB_DATASEGSIN,	/* segments received with data */
+	XTCP_MIB_DATASEGSOUT,	/* segments sent with data, first time */
+	XTCP_MIB_RETRANSSEGS,	/* data segments sent again */
+	XTCP_MIB_FASTRETRANS,	/* ... of them on three duplicate ACKs */
+	XTCP_MIB_TIMEOUTS,	/* retransmission timer expiries with data */
 	XTCP_MIB_MAX
 };
 

@@ -22,6 +22,7 @@
 #include <net/sock.h>
 
 #include "xtcp.h"
+#include "seq.h"
 
 static siphash_key_t xtcp_isn_key __read_mostly;
 
@@ -108,7 +109,7 @@ int xtcp_send_sk(struct sock *sk, u8 flags, u32 seq, bool with_mss)
 		.seq = seq,
 		.ack = (flags & XTCP_ACK) ? xs->rcv_nxt : 0,
 		.flags = flags,
-		.window = (flags & XTCP_RST) ? 0 : U16_MAX,
+		.window = (flags & XTCP_RST) ? 0 : xtcp_rcv_window(sk),
 		.mss = with_mss ? xs->advmss : 0,
 	};
 	struct sk_buff *skb;
@@ -121,6 +122,172 @@ int xtcp_send_sk(struct sock *sk, u8 flags, u32 seq, bool with_mss)
 	xtcp_count_out(sock_net(sk), flags);
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
 	return err > 0 ? net_xmit_errno(err) : err;
+}
+
+/**
+ * xtcp_send_ack() - acknowledge what has arrived: <SEQ=SND.MAX><ACK=RCV.NXT>
+ * @sk: a synchronized socket, locked
+ *
+ * The sequence number is the highest sent, as Linux's: after a timeout
+ * SND.NXT steps back, and an ACK numbered there would look old to the
+ * peer (and be answered, and so on).
+ */
+void xtcp_send_ack(struct sock *sk)
+{
+	xtcp_send_sk(sk, XTCP_ACK, xtcp_sk(sk)->snd_max, false);
+}
+
+/*
+ * Send the data segment @skb of the write queue (it stays queued until
+ * acknowledged): a clone with the header in front, or a copy if an earlier
+ * transmission of it is still on its way (the header room is shared).
+ */
+static int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_hdr h = {
+		.sport = ntohs(inet->inet_sport),
+		.dport = ntohs(inet->inet_dport),
+		.seq = cb->seq,
+		.ack = xtcp_sk(sk)->rcv_nxt,
+		.flags = XTCP_ACK | XTCP_PSH,
+		.window = xtcp_rcv_window(sk),
+	};
+	u8 hdr[XTCP_HDR_MAX];
+	struct sk_buff *c;
+	unsigned int hlen;
+	int err;
+
+	c = skb_cloned(skb) ? pskb_copy(skb, GFP_ATOMIC) :
+			      skb_clone(skb, GFP_ATOMIC);
+	if (!c)
+		return -ENOBUFS;
+	hlen = xtcp_build_hdr(hdr, &h);
+	memcpy(skb_push(c, hlen), hdr, hlen);
+	skb_reset_transport_header(c);
+	tcp_hdr(c)->check = csum_tcpudp_magic(inet->inet_saddr,
+					      inet->inet_daddr, c->len,
+					      xtcp_proto,
+					      csum_partial(c->data, c->len, 0));
+	c->ip_summed = CHECKSUM_NONE;
+	skb_set_owner_w(c, sk);
+	err = ip_queue_xmit(sk, c, &inet->cork.fl);
+	return err > 0 ? net_xmit_errno(err) : err;
+}
+
+/* Count a data segment sent: the first time, or again. */
+static void xtcp_count_data(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+	if (xtcp_seq_before(cb->seq, xs->snd_max)) {
+		cb->retransmitted = true;
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
+	} else {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DATASEGSOUT);
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OUTSEGS);
+	}
+}
+
+/*
+ * Cut write-queue segment @skb after @len bytes; the rest becomes the next
+ * segment. 0, or -ENOBUFS.
+ */
+static int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb), *ncb;
+	u32 rest = skb->len - len;
+	struct sk_buff *nskb;
+
+	nskb = alloc_skb(XTCP_HEADROOM + rest, GFP_ATOMIC);
+	if (!nskb || !sk_wmem_schedule(sk, nskb->truesize)) {
+		kfree_skb(nskb);
+		return -ENOBUFS;
+	}
+	skb_reserve(nskb, XTCP_HEADROOM);
+	skb_copy_bits(skb, len, skb_put(nskb, rest), rest);
+	skb_trim(skb, len);
+	ncb = XTCP_SKB_CB(nskb);
+	*ncb = *cb;
+	ncb->seq = cb->seq + len;
+	cb->end_seq = ncb->seq;
+	__skb_queue_after(&sk->sk_write_queue, skb, nskb);
+	sk_wmem_queued_add(sk, nskb->truesize);
+	sk_mem_charge(sk, nskb->truesize);
+	return 0;
+}
+
+/**
+ * xtcp_write_xmit() - send what the windows allow
+ * @sk: an established socket, locked
+ *
+ * Segments from SND.NXT on, while the data in flight stays within both the
+ * congestion window (cc.c) and the peer's receive window (RFC 9293
+ * §3.8.6, RFC 5681 §3.1). Times one segment per round trip for RTT
+ * samples, and starts the retransmission timer.
+ */
+void xtcp_write_xmit(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb;
+
+	if (sk->sk_state != TCP_ESTABLISHED && sk->sk_state != TCP_CLOSE_WAIT)
+		return;
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+		u32 flight = xs->snd_nxt - xs->snd_una;
+
+		u32 room = min(xs->cc.cwnd, xs->snd_wnd);
+
+		if (!xtcp_seq_after(cb->end_seq, xs->snd_nxt))
+			continue;	/* sent already */
+		if (flight + skb->len > room) {
+			/*
+			 * Nothing in flight and a window smaller than the
+			 * segment: send what fits, or nothing would move.
+			 */
+			if (flight || !room || xtcp_split(sk, skb, room))
+				break;
+		}
+		if (xtcp_transmit_skb(sk, skb))
+			break;
+		xtcp_count_data(sk, skb);
+		xs->snd_nxt = cb->end_seq;
+		if (xtcp_seq_after(xs->snd_nxt, xs->snd_max))
+			xs->snd_max = xs->snd_nxt;
+		if (!xs->rtt_timing && !cb->retransmitted) {
+			xs->rtt_timing = true;
+			xs->rtt_seq = cb->end_seq;
+			xs->rtt_stamp = (u32)ktime_to_us(ktime_get());
+		}
+		if (!timer_pending(&xs->rtx_timer))
+			xtcp_rtx_timer_arm(sk);
+	}
+}
+
+/**
+ * xtcp_retransmit_head() - send the oldest unacknowledged segment again
+ * @sk: an established socket, locked
+ *
+ * For fast retransmit and NewReno's partial ACKs (cc.c). An RTT timing in
+ * progress is abandoned (Karn's algorithm, RFC 6298 §3).
+ *
+ * Return: 0 or a negative errno.
+ */
+int xtcp_retransmit_head(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+	int err;
+
+	if (!skb || !xtcp_seq_before(XTCP_SKB_CB(skb)->seq, xtcp_sk(sk)->snd_nxt))
+		return 0;
+	err = xtcp_transmit_skb(sk, skb);
+	if (!err)
+		xtcp_count_data(sk, skb);
+	xtcp_sk(sk)->rtt_timing = false;
+	return err;
 }
 
 /* Route for a reply from @saddr to @daddr, sent as @sk. */

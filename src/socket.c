@@ -7,9 +7,8 @@
  * do the socket-level work and call into struct proto below. sk_state holds
  * TCP's state numbers (TCP_CLOSE, TCP_LISTEN, ...), which those helpers read.
  *
- * Sending data is not done yet and fails with EOPNOTSUPP; receiving
- * answers as TCP does with nothing queued. Everything else behaves as
- * Linux TCP does on a socket in the same state.
+ * send() and recv() are in stream.c. Everything behaves as Linux TCP does
+ * on a socket in the same state.
  */
 
 #include <linux/net.h>
@@ -61,9 +60,14 @@ void xtcp_set_state(struct sock *sk, int state)
  */
 void xtcp_done(struct sock *sk, int err)
 {
+	struct sk_buff *skb;
+
 	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV)
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ATTEMPTFAILS);
 	xtcp_syn_timer_stop(sk);
+	/* unsent and unacknowledged data is lost; received data stays */
+	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
+		xtcp_wmem_free_skb(sk, skb);
 	xtcp_set_state(sk, TCP_CLOSE);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	if (err) {
@@ -193,20 +197,34 @@ static int xtcp_disconnect(struct sock *sk, int flags)
  * @cmd: SIOCINQ (FIONREAD), SIOCOUTQ or SIOCOUTQNSD
  * @karg: where the answer goes
  *
- * As in TCP, a listener has no queues to report (EINVAL); no other socket
- * can hold data yet.
+ * As in TCP: bytes waiting to be read; bytes sent and not acknowledged
+ * plus not sent; bytes not sent. A listener has no queues (EINVAL).
  *
  * Return: 0, -EINVAL, or -ENOIOCTLCMD for a command that is not ours.
  */
 int xtcp_ioctl_val(struct sock *sk, int cmd, int *karg)
 {
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	bool synced;
+
 	switch (cmd) {
 	case SIOCINQ:
 	case SIOCOUTQ:
 	case SIOCOUTQNSD:
 		if (inet_sk_state_load(sk) == TCP_LISTEN)
 			return -EINVAL;
-		*karg = 0;
+		lock_sock(sk);
+		synced = sk->sk_state == TCP_ESTABLISHED ||
+			 sk->sk_state == TCP_CLOSE_WAIT;
+		if (cmd == SIOCINQ)
+			*karg = xtcp_inq(sk);
+		else if (!synced)
+			*karg = 0;
+		else if (cmd == SIOCOUTQ)
+			*karg = xs->write_seq - xs->snd_una;
+		else
+			*karg = xs->write_seq - xs->snd_nxt;
+		release_sock(sk);
 		return 0;
 	default:
 		return -ENOIOCTLCMD;
@@ -229,54 +247,52 @@ static int xtcp_getsockopt(struct sock *sk, int level, int optname,
 	return -ENOPROTOOPT;
 }
 
-static int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
+/*
+ * Memory accounting of queued data (struct proto), as TCP's: global limits
+ * in pages (sysctl_mem, set at load from the machine's memory as
+ * tcp_mem is), per-socket default and maximum buffer sizes.
+ */
+static atomic_long_t xtcp_memory_allocated;
+static DEFINE_PER_CPU(int, xtcp_memory_per_cpu_fw_alloc);
+static long xtcp_sysctl_mem[3];
+static int xtcp_sysctl_wmem[3] = { 4096, 16384, 4194304 };	/* tcp_wmem */
+static int xtcp_sysctl_rmem[3] = { 4096, 131072, 6291456 };	/* tcp_rmem */
+
+/**
+ * xtcp_mem_init() - memory limits for queued data, from the machine's memory
+ *
+ * Linux's tcp_init_mem(): pressure from 3/4 of a sixteenth of the buffer
+ * pages, hard limit at twice that.
+ */
+void xtcp_mem_init(void)
 {
-	return -EOPNOTSUPP;
+	unsigned long limit = max(nr_free_buffer_pages() / 16, 128UL);
+
+	xtcp_sysctl_mem[0] = limit / 4 * 3;
+	xtcp_sysctl_mem[1] = limit;
+	xtcp_sysctl_mem[2] = xtcp_sysctl_mem[0] * 2;
 }
 
 /*
- * recv() without a data path yet (the data-transfer issue adds one): what
- * Linux TCP answers when no data is queued. A pending error first
- * (ECONNRESET, ...), then 0 (end of stream) once the receive side is shut;
- * ENOTCONN if never connected or listening; otherwise wait (or EAGAIN).
+ * Room in the send buffer again (sk_write_space): wake writers and poll
+ * once a third of it is free, as TCP's sk_stream_write_space().
  */
-static int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
-			int flags, int *addr_len)
+static void xtcp_write_space(struct sock *sk)
 {
-	DEFINE_WAIT_FUNC(wait, woken_wake_function);
-	long timeo;
-	int err;
+	struct socket *sock = sk->sk_socket;
+	struct socket_wq *wq;
 
-	lock_sock(sk);
-	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
-	add_wait_queue(sk_sleep(sk), &wait);
-	for (;;) {
-		err = -ENOTCONN;
-		if (sk->sk_state == TCP_LISTEN)
-			break;
-		if (sk->sk_err) {
-			err = sock_error(sk);
-			break;
-		}
-		err = 0;
-		if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
-			break;
-		err = -ENOTCONN;
-		if (sk->sk_state == TCP_CLOSE)
-			break;
-		err = -EAGAIN;
-		if (!timeo)
-			break;
-		err = sock_intr_errno(timeo);
-		if (signal_pending(current))
-			break;
-		sk_wait_event(sk, &timeo, sk->sk_err ||
-			      (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) ||
-			      sk->sk_state == TCP_CLOSE, &wait);
-	}
-	remove_wait_queue(sk_sleep(sk), &wait);
-	release_sock(sk);
-	return err;
+	if (!sock || sk_stream_wspace(sk) < sk_stream_min_wspace(sk))
+		return;
+	clear_bit(SOCK_NOSPACE, &sock->flags);
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_poll(&wq->wait, EPOLLOUT | EPOLLWRNORM |
+					   EPOLLWRBAND);
+	if (wq && wq->fasync_list && !(sk->sk_shutdown & SEND_SHUTDOWN))
+		sock_wake_async(wq, SOCK_WAKE_SPACE, POLL_OUT);
+	rcu_read_unlock();
 }
 
 /* A new socket (struct proto .init). */
@@ -284,6 +300,7 @@ static int xtcp_init_sock(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
+	sk->sk_write_space = xtcp_write_space;
 	xtcp_init_timers(sk);
 	spin_lock_init(&xs->queue_lock);
 	INIT_LIST_HEAD(&xs->syn_queue);
@@ -315,6 +332,7 @@ static void xtcp_close(struct sock *sk, long timeout)
 		xtcp_syn_timer_stop(sk);
 		xtcp_set_state(sk, TCP_CLOSE);
 	}
+	xtcp_purge_queues(sk);
 	xtcp_put_port(sk);
 	release_sock(sk);
 	sk_common_release(sk);
@@ -336,6 +354,11 @@ struct proto xtcp_prot = {
 	.sendmsg	= xtcp_sendmsg,
 	.recvmsg	= xtcp_recvmsg,
 	.backlog_rcv	= xtcp_backlog_rcv,
+	.memory_allocated = &xtcp_memory_allocated,
+	.per_cpu_fw_alloc = &xtcp_memory_per_cpu_fw_alloc,
+	.sysctl_mem	= xtcp_sysctl_mem,
+	.sysctl_wmem	= xtcp_sysctl_wmem,
+	.sysctl_rmem	= xtcp_sysctl_rmem,
 	.hash		= xtcp_hash,
 	.unhash		= xtcp_unhash,
 	.get_port	= xtcp_get_port,
@@ -366,6 +389,9 @@ static __poll_t xtcp_poll(struct file *file, struct socket *sock,
 		mask |= EPOLLHUP;
 	if (shutdown & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV &&
+	    !skb_queue_empty_lockless(&sk->sk_receive_queue))
+		mask |= EPOLLIN | EPOLLRDNORM;
 	/*
 	 * Writable once synchronized: room in the send buffer
 	 * (sk_stream_is_writeable() without its call through TCP's

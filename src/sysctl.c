@@ -28,6 +28,9 @@ static struct xtcp_sysctl xtcp_sysctl_defaults = {
 	.max_syn_backlog	= XTCP_EHASH_SIZE / 128 > 128 ?
 				  XTCP_EHASH_SIZE / 128 : 128,
 	.abort_on_overflow	= 0,	/* net.ipv4.tcp_abort_on_overflow */
+	.rto_min_ms		= 200,	/* TCP_RTO_MIN (net.ipv4.tcp_rto_min_us) */
+	.rto_max_ms		= XTCP_RTO_MAX_MS,	/* TCP_RTO_MAX */
+	.retries2		= 15,	/* net.ipv4.tcp_retries2 */
 };
 
 static int xtcp_syn_retries_max = 127;		/* Linux's MAX_TCP_SYNCNT */
@@ -52,6 +55,9 @@ static struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL_INT(synack_timeout_ms, SYSCTL_ONE, &xtcp_timeout_ms_max),
 	XTCP_SYSCTL_INT(max_syn_backlog, SYSCTL_ONE, &xtcp_backlog_max),
 	XTCP_SYSCTL_INT(abort_on_overflow, SYSCTL_ZERO, SYSCTL_ONE),
+	XTCP_SYSCTL_INT(rto_min_ms, SYSCTL_ONE, &xtcp_timeout_ms_max),
+	XTCP_SYSCTL_INT(rto_max_ms, SYSCTL_ONE, &xtcp_timeout_ms_max),
+	XTCP_SYSCTL_INT(retries2, SYSCTL_ONE, &xtcp_synack_retries_max),
 	{ }	/* sentinel, for 6.1 */
 };
 

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * xtcp - retransmission timers of connection establishment.
+ * xtcp - retransmission timers.
  *
  *   SYN      a connecting socket's rtx_timer: resend the SYN after
  *            synack_timeout_ms, doubling, syn_retries times; then connect()
  *            fails with ETIMEDOUT (RFC 9293 §3.8.1, RFC 6298 §5).
  *   SYN-ACK  a half-open entry's timer: resend the SYN-ACK likewise,
  *            synack_retries times; then the entry is dropped.
+ *   data     the same rtx_timer once established: RTO from rto.c, backed
+ *            off, retries2 expiries without progress (RFC 6298 §5).
  *
  * Timer handlers run in softirq. The SYN timer holds a socket reference
  * (sk_reset_timer()); when the socket is owned by a process it tries again
@@ -30,6 +32,51 @@ u32 xtcp_syn_rto_ms(const struct net *net, unsigned int n)
 {
 	return xtcp_backoff_ms(READ_ONCE(xtcp_pernet(net)->sysctl.synack_timeout_ms),
 			       n, XTCP_RTO_MAX_MS);
+}
+
+/*
+ * The retransmission timer expired with data outstanding (RFC 6298 §5.4-
+ * 5.6, RFC 5681 §3.1): give up after retries2 expiries without progress
+ * (ETIMEDOUT, as Linux's tcp_retries2); else back the timer off, shrink
+ * the congestion window to one segment and send again from SND.UNA
+ * (SND.NXT goes back; segments beyond follow as ACKs come).
+ */
+static void xtcp_data_timeout(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct net *net = sock_net(sk);
+
+	if (xs->snd_una == xs->snd_max)
+		return;
+	if (xs->retransmits >= READ_ONCE(xtcp_pernet(net)->sysctl.retries2)) {
+		xtcp_purge_queues(sk);
+		xtcp_done(sk, ETIMEDOUT);
+		return;
+	}
+	xs->retransmits++;
+	XTCP_INC_STATS(net, XTCP_MIB_TIMEOUTS);
+	xtcp_cc_on_timeout(&xs->cc, xs->snd_max, xs->snd_max - xs->snd_una);
+	xtcp_rto_backoff(&xs->rto);
+	xs->rtt_timing = false;
+	xs->snd_nxt = xs->snd_una;
+	xtcp_write_xmit(sk);
+	xtcp_rtx_timer_arm(sk);
+}
+
+/**
+ * xtcp_rtx_timer_arm() - (re)start the data retransmission timer
+ * @sk: an established socket, locked
+ *
+ * The timeout is the RTO estimate (rto.c) within rto_min_ms..rto_max_ms.
+ */
+void xtcp_rtx_timer_arm(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	const struct xtcp_sysctl *sc = &xtcp_pernet(sock_net(sk))->sysctl;
+	u32 us = xtcp_rto_timeout(&xs->rto, READ_ONCE(sc->rto_min_ms) * 1000U,
+				  READ_ONCE(sc->rto_max_ms) * 1000U);
+
+	sk_reset_timer(sk, &xs->rtx_timer, jiffies + usecs_to_jiffies(us));
 }
 
 static void xtcp_syn_timer(struct timer_list *t)
@@ -57,6 +104,9 @@ static void xtcp_syn_timer(struct timer_list *t)
 		xtcp_send_sk(sk, sk->sk_state == TCP_SYN_SENT ?
 			     XTCP_SYN : XTCP_SYN | XTCP_ACK, xs->iss, true);
 		xtcp_syn_timer_arm(sk);
+		break;
+	case TCP_ESTABLISHED:
+		xtcp_data_timeout(sk);
 		break;
 	}
 out:

@@ -49,6 +49,8 @@
 #include "mib.h"
 #include "param.h"
 #include "wire.h"
+#include "rto.h"
+#include "cc.h"
 
 /* Per-netns tables (see demux.c). */
 #define XTCP_BHASH_BITS		8	/* bound ports */
@@ -78,6 +80,10 @@ struct xtcp_mib {
  * @max_syn_backlog: half-open entries a listener may hold
  * @abort_on_overflow: answer a final ACK that finds the accept queue full
  *	with RST (1) instead of leaving the entry half-open (0)
+ * @rto_min_ms: lower bound of the data retransmission timeout
+ * @rto_max_ms: upper bound of it
+ * @retries2: data retransmissions without progress before the connection
+ *	is given up (ETIMEDOUT)
  *
  * Documentation/sysctl.rst describes each; sysctl.c holds defaults and ranges.
  */
@@ -87,6 +93,9 @@ struct xtcp_sysctl {
 	int synack_timeout_ms;
 	int max_syn_backlog;
 	int abort_on_overflow;
+	int rto_min_ms;
+	int rto_max_ms;
+	int retries2;
 };
 
 /**
@@ -128,7 +137,21 @@ struct xtcp_net {
  * @rcv_nxt: next sequence number expected
  * @mss: send MSS: the smaller of the peer's MSS option (or 536) and @advmss
  * @advmss: the MSS this end announces, from the route's MTU
- * @retransmits: SYN retransmissions so far (active open)
+ * @write_seq: sequence number after the last byte queued by send()
+ * @snd_max: highest sequence number sent (SND.NXT goes back to SND.UNA
+ *	after a retransmission timeout; this does not)
+ * @snd_wnd: the peer's receive window, from its last acceptable segment
+ * @snd_wl1: sequence number of the segment that last set @snd_wnd
+ * @snd_wl2: acknowledgment number of that segment
+ * @rcv_wup: @rcv_nxt when our window was last advertised
+ * @rcv_wnd: the window advertised then
+ * @rto: retransmission timeout estimator (rto.c)
+ * @cc: congestion control (cc.c)
+ * @rtt_seq: the segment being timed for an RTT sample ends here
+ * @rtt_stamp: when it was sent (us)
+ * @rtt_timing: a segment is being timed
+ * @retransmits: SYN retransmissions so far (active open); data
+ *	retransmissions without progress since (established)
  * @connect_port: the local port came from connect(), and may be shared
  *	with other connections to other destinations
  * @rtx_timer: SYN retransmission timer (active open)
@@ -146,6 +169,18 @@ struct xtcp_sock {
 	u32 snd_nxt;
 	u32 irs;
 	u32 rcv_nxt;
+	u32 write_seq;
+	u32 snd_max;
+	u32 snd_wnd;
+	u32 snd_wl1;
+	u32 snd_wl2;
+	u32 rcv_wup;
+	u32 rcv_wnd;
+	struct xtcp_rto rto;
+	struct xtcp_cc cc;
+	u32 rtt_seq;
+	u32 rtt_stamp;
+	bool rtt_timing;
 	u16 mss;
 	u16 advmss;
 	u8 retransmits;
@@ -194,6 +229,18 @@ struct xtcp_req {
 	__be16 rport;
 	u32 iss;
 	u32 irs;
+	u32 write_seq;
+	u32 snd_max;
+	u32 snd_wnd;
+	u32 snd_wl1;
+	u32 snd_wl2;
+	u32 rcv_wup;
+	u32 rcv_wnd;
+	struct xtcp_rto rto;
+	struct xtcp_cc cc;
+	u32 rtt_seq;
+	u32 rtt_stamp;
+	bool rtt_timing;
 	u16 mss;
 	u16 advmss;
 	u8 retransmits;
@@ -204,12 +251,16 @@ struct xtcp_req {
 };
 
 /*
- * What input.c keeps of a segment in skb->cb while it waits on a socket's
- * backlog: the parsed header and the data length.
+ * skb->cb of xtcp's segments. Received: the parsed header and the data
+ * length (while it waits on a socket's backlog). On the write queue: the
+ * sequence space of the data and whether it was sent again.
  */
 struct xtcp_skb_cb {
 	struct xtcp_hdr h;
 	u32 len;
+	u32 seq;
+	u32 end_seq;
+	bool retransmitted;
 };
 
 #define XTCP_SKB_CB(skb) ((struct xtcp_skb_cb *)&((skb)->cb[0]))
@@ -278,6 +329,9 @@ int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb);
 u32 xtcp_new_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
 void xtcp_isn_init(void);
 int xtcp_send_sk(struct sock *sk, u8 flags, u32 seq, bool with_mss);
+void xtcp_send_ack(struct sock *sk);
+void xtcp_write_xmit(struct sock *sk);
+int xtcp_retransmit_head(struct sock *sk);
 int xtcp_send_synack(struct xtcp_req *req);
 void xtcp_send_reply(struct net *net, __be32 saddr, __be32 daddr,
 		     const struct xtcp_hdr *h);
@@ -286,6 +340,21 @@ void xtcp_send_rst_reply(struct net *net, struct sk_buff *skb);
 /* socket.c */
 void xtcp_set_state(struct sock *sk, int state);
 void xtcp_done(struct sock *sk, int err);
+void xtcp_mem_init(void);
+
+/* stream.c */
+void xtcp_stream_init(struct sock *sk, u32 snd_wnd);
+void xtcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb);
+u32 xtcp_seg_size(const struct sock *sk);
+
+/* Room in front of a segment's data for its headers. */
+#define XTCP_HEADROOM	(MAX_HEADER + 60 + XTCP_HDR_MAX)
+int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
+int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
+		 int flags, int *addr_len);
+void xtcp_purge_queues(struct sock *sk);
+u32 xtcp_inq(const struct sock *sk);
+u16 xtcp_rcv_window(struct sock *sk);
 
 /* listen.c */
 int xtcp_listen(struct socket *sock, int backlog);
@@ -300,6 +369,7 @@ void xtcp_req_cache_exit(void);
 void xtcp_init_timers(struct sock *sk);
 void xtcp_syn_timer_arm(struct sock *sk);
 void xtcp_syn_timer_stop(struct sock *sk);
+void xtcp_rtx_timer_arm(struct sock *sk);
 void xtcp_req_timer_init(struct xtcp_req *req);
 void xtcp_req_timer_arm(struct xtcp_req *req);
 u32 xtcp_syn_rto_ms(const struct net *net, unsigned int n);
