@@ -129,6 +129,7 @@ static inline long mib(int proto, const char *name)
 		{ "AttemptFails", "/proc/net/snmp", "Tcp", "AttemptFails" },
 		{ "CurrEstab", "/proc/net/snmp", "Tcp", "CurrEstab" },
 		{ "OutRsts", "/proc/net/snmp", "Tcp", "OutRsts" },
+		{ "RetransSegs", "/proc/net/snmp", "Tcp", "RetransSegs" },
 		{ "ListenOverflows", "/proc/net/netstat", "TcpExt", "ListenOverflows" },
 		{ "ListenDrops", "/proc/net/netstat", "TcpExt", "ListenDrops" },
 		{ "SynRetrans", "/proc/net/netstat", "TcpExt", "TCPSynRetrans" },

@@ -20,7 +20,8 @@
 
 #define PORT		5000
 #define CLIENTS		4
-#define RUN_MS		3000
+#define REOPENS		30	/* listener closes and reopens, 20 ms apart */
+#define MAX_MS		10000	/* however slow the machine, stop by then */
 
 struct stress {
 	int proto;
@@ -47,19 +48,22 @@ static int open_listener(int proto)
 	return fd;
 }
 
-/* Accept and close; every 20 ms close the listener and open a new one. */
+/*
+ * Accept and close (a few at a time); every 20 ms close the listener and
+ * open a new one, REOPENS times; then tell the clients to stop.
+ */
 static void *server(void *arg)
 {
 	struct stress *st = arg;
-	long next = now_ms() + 20;
-	int lfd = open_listener(st->proto), fd;
+	long next = now_ms() + 20, end = now_ms() + MAX_MS;
+	int lfd = open_listener(st->proto), fd, n;
 
-	while (!st->stop) {
+	while (st->reopens < REOPENS && now_ms() < end) {
 		struct pollfd pfd = { .fd = lfd, .events = POLLIN };
 
 		if (lfd >= 0 && poll(&pfd, 1, 2) == 1) {
-			while ((fd = accept(lfd, NULL, NULL)) >= 0) {
-				__atomic_add_fetch(&st->accepts, 1, __ATOMIC_RELAXED);
+			for (n = 0; n < 8 && (fd = accept(lfd, NULL, NULL)) >= 0; n++) {
+				st->accepts++;
 				close(fd);
 			}
 		}
@@ -67,12 +71,13 @@ static void *server(void *arg)
 			if (lfd >= 0)
 				close(lfd);
 			lfd = open_listener(st->proto);
-			__atomic_add_fetch(&st->reopens, 1, __ATOMIC_RELAXED);
+			st->reopens++;
 			next = now_ms() + 20;
 		}
 	}
 	if (lfd >= 0)
 		close(lfd);
+	st->stop = 1;
 	return NULL;
 }
 
@@ -157,19 +162,18 @@ TEST_F_TIMEOUT(stress, connect_close_while_listener_flaps, 30)
 		req0 = slab_active(variant->req_slab);
 	est0 = mib(variant->proto, "CurrEstab");
 
-	ASSERT_EQ(0, pthread_create(&srv, NULL, server, &st));
 	for (i = 0; i < CLIENTS; i++)
 		ASSERT_EQ(0, pthread_create(&cli[i], NULL, client, &st));
-	usleep(RUN_MS * 1000);
-	st.stop = 1;
+	ASSERT_EQ(0, pthread_create(&srv, NULL, server, &st));
+	pthread_join(srv, NULL);
 	for (i = 0; i < CLIENTS; i++)
 		pthread_join(cli[i], NULL);
-	pthread_join(srv, NULL);
 	ksft_print_msg("%ld connects, %ld accepts, %ld listener reopens\n",
 		       st.connects, st.accepts, st.reopens);
-	EXPECT_LT(100, st.connects);
-	EXPECT_LT(10, st.accepts);
-	EXPECT_LT(10, st.reopens);
+	/* the races happened: listeners came and went under connections */
+	EXPECT_EQ(REOPENS, st.reopens);
+	EXPECT_LT(REOPENS, st.connects);
+	EXPECT_LT(0, st.accepts);
 
 	EXPECT_GE(slab0, settle(variant->slab, slab0));
 	if (variant->req_slab)

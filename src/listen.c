@@ -254,6 +254,8 @@ static struct sock *xtcp_create_child(struct xtcp_req *req, u32 snd_wnd)
 	cxs->mss = req->mss;
 	cxs->advmss = req->advmss;
 	xtcp_stream_init(child, snd_wnd);
+	/* the window our SYN-ACK advertised is the one the peer may fill */
+	cxs->rcv_wnd = XTCP_SYNACK_WINDOW;
 
 	xtcp_state_store(child, TCP_SYN_RECV);
 	xtcp_inherit_port(child, sk);

@@ -340,7 +340,7 @@ int xtcp_send_synack(struct xtcp_req *req)
 		.seq = req->iss,
 		.ack = req->irs + 1,
 		.flags = XTCP_SYN | XTCP_ACK,
-		.window = U16_MAX,
+		.window = XTCP_SYNACK_WINDOW,
 		.mss = req->advmss,
 	};
 

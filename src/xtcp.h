@@ -60,6 +60,12 @@
 #define XTCP_LHASH_SIZE		BIT(XTCP_LHASH_BITS)
 #define XTCP_EHASH_SIZE		BIT(XTCP_EHASH_BITS)
 
+/*
+ * The window a half-open entry's SYN-ACK advertises (no socket, no buffer
+ * yet): the largest without scaling; the connection starts from it.
+ */
+#define XTCP_SYNACK_WINDOW	U16_MAX
+
 /* Linux's TCP_RTO_MAX: no retransmission timeout grows beyond it. */
 #define XTCP_RTO_MAX_MS		120000
 
