@@ -31,8 +31,6 @@
 #include "xtcp_proto.h"
 
 #define PORT		5000
-#define TUN_LOCAL	"10.0.0.1"
-#define TUN_PEER	"10.0.0.2"	/* nobody answers there */
 
 /* ------------------------------------------------------------ helpers */
 
@@ -147,46 +145,6 @@ static int set_port_range(int lo, int hi)
 
 	snprintf(buf, sizeof(buf), "%d %d\n", lo, hi);
 	return write_file("/proc/sys/net/ipv4/ip_local_port_range", buf);
-}
-
-/*
- * A TUN device "xt0" with 10.0.0.1/24: what is sent to 10.0.0.2 is queued
- * on the returned (non-blocking) file descriptor and goes no further.
- */
-static int tun_open(void)
-{
-	struct ifreq ifr = { .ifr_name = "xt0", .ifr_flags = IFF_TUN | IFF_NO_PI };
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
-	int fd, s, err = -1;
-
-	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0 || ioctl(fd, TUNSETIFF, &ifr))
-		goto out;
-	write_file("/proc/sys/net/ipv6/conf/xt0/disable_ipv6", "1\n");
-	memset(&ifr.ifr_ifru, 0, sizeof(ifr.ifr_ifru));
-	sin->sin_family = AF_INET;
-	inet_pton(AF_INET, TUN_LOCAL, &sin->sin_addr);
-	if (ioctl(s, SIOCSIFADDR, &ifr))
-		goto out;
-	inet_pton(AF_INET, "255.255.255.0", &sin->sin_addr);
-	if (ioctl(s, SIOCSIFNETMASK, &ifr))
-		goto out;
-	memset(&ifr.ifr_ifru, 0, sizeof(ifr.ifr_ifru));
-	if (ioctl(s, SIOCGIFFLAGS, &ifr))
-		goto out;
-	ifr.ifr_flags |= IFF_UP;
-	err = ioctl(s, SIOCSIFFLAGS, &ifr);
-out:
-	if (s >= 0)
-		close(s);
-	if (err) {
-		close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 /* Drain the TUN queue; count the SYNs (without ACK) of @proto to @port. */
