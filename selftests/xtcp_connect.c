@@ -34,30 +34,12 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static struct sockaddr_in addr4(const char *ip, int port)
-{
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET,
-		.sin_port = htons(port),
-	};
-
-	inet_pton(AF_INET, ip, &sin.sin_addr);
-	return sin;
-}
-
 /* The calls below return 0 or the errno value of the failure. */
 static int bind_to(int fd, const char *ip, int port)
 {
 	struct sockaddr_in sin = addr4(ip, port);
 
 	return bind(fd, (struct sockaddr *)&sin, sizeof(sin)) ? errno : 0;
-}
-
-static int connect_to(int fd, const char *ip, int port)
-{
-	struct sockaddr_in sin = addr4(ip, port);
-
-	return connect(fd, (struct sockaddr *)&sin, sizeof(sin)) ? errno : 0;
 }
 
 static int listen_err(int fd, int backlog)

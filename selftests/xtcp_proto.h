@@ -173,6 +173,26 @@ static inline long slab_active(const char *name)
 	return ret;
 }
 
+/* An IPv4 socket address from dotted-quad @ip and @port. */
+static inline struct sockaddr_in addr4(const char *ip, int port)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+	};
+
+	inet_pton(AF_INET, ip, &sin.sin_addr);
+	return sin;
+}
+
+/* 0 or the errno value of the failure. */
+static inline int connect_to(int fd, const char *ip, int port)
+{
+	struct sockaddr_in sin = addr4(ip, port);
+
+	return connect(fd, (struct sockaddr *)&sin, sizeof(sin)) ? errno : 0;
+}
+
 #define TUN_LOCAL	"10.0.0.1"	/* this end of the TUN device */
 #define TUN_PEER	"10.0.0.2"	/* the other: the test, or nobody */
 

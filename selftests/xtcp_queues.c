@@ -77,25 +77,6 @@ static void sleep_ms(long ms)
 	usleep(ms * 1000);
 }
 
-static struct sockaddr_in addr4(const char *ip, int port)
-{
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET,
-		.sin_port = htons(port),
-	};
-
-	inet_pton(AF_INET, ip, &sin.sin_addr);
-	return sin;
-}
-
-/* 0 or the errno value of the failure. */
-static int connect_to(int fd, const char *ip, int port)
-{
-	struct sockaddr_in sin = addr4(ip, port);
-
-	return connect(fd, (struct sockaddr *)&sin, sizeof(sin)) ? errno : 0;
-}
-
 static int so_error(int fd)
 {
 	int val = -1;
