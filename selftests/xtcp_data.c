@@ -250,6 +250,11 @@ TEST_F(data, waitall_collects_segments)
 	pthread_t t;
 	size_t i;
 
+	int rcvbuf = 32768;
+
+	/* more than the receive buffer: the window must reopen mid-call */
+	ASSERT_EQ(0, setsockopt(self->s, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+				sizeof(rcvbuf)));
 	ASSERT_EQ(0, pthread_create(&t, NULL, send_all, &x));
 	EXPECT_EQ((ssize_t)sizeof(in), recv(self->s, in, sizeof(in), MSG_WAITALL));
 	pthread_join(t, NULL);

@@ -334,6 +334,13 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		}
 		if (!timeo)
 			break;
+		/*
+		 * What was copied freed buffer: announce the window before
+		 * sleeping, or a sender held by it (MSG_WAITALL) would wait
+		 * for us as we wait for it.
+		 */
+		if (copied > 0 && !(flags & MSG_PEEK))
+			xtcp_window_update(sk);
 		sk_wait_data(sk, &timeo, last);
 	}
 	if (copied > 0 && !(flags & MSG_PEEK))
