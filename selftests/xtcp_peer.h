@@ -780,7 +780,8 @@ static inline int peer_knob_set(int proto, enum peer_knob k, long val)
  * Turn off what TCP has and xtcp has not, so that both send the same
  * options (a SYN or SYN-ACK carries MSS only) and back off alike:
  * timestamps, SACK, window scaling, ECN, SYN cookies, metrics caching, and
- * 6.5+'s linear SYN timeouts. Returns 0 or the first -errno.
+ * 6.5+'s linear SYN timeouts; and xtcp's window scaling (a test that
+ * wants it turns it on again for both). Returns 0 or the first -errno.
  */
 static inline int peer_plain_tcp(void)
 {
@@ -802,6 +803,10 @@ static inline int peer_plain_tcp(void)
 	if (err)
 		return err;
 	err = write_file("/proc/sys/net/ipv4/tcp_syn_linear_timeouts", "0");
+	if (err && err != -ENOENT)
+		return err;
+	/* and xtcp's window scaling, for the same SYN options */
+	err = write_file("/proc/sys/net/xtcp/window_scaling", "0");
 	return err == -ENOENT ? 0 : err;
 }
 

@@ -18,4 +18,25 @@
 /* The other experimental number, selectable with the module's proto=254. */
 #define IPPROTO_XTCP_ALT	254
 
+/*
+ * Socket options: setsockopt(fd, SOL_XTCP, XTCP_..., &int, sizeof(int)).
+ *
+ * The level is the protocol number, as SOL_TCP is IPPROTO_TCP: with the
+ * module loaded as proto=254, pass 254. Each option has the number of the
+ * TCP option it mirrors and the same meaning, values and errors, so code
+ * written for TCP needs only the level changed. Other TCP options are not
+ * implemented: ENOPROTOOPT. On an xtcp socket SOL_TCP is not a valid level
+ * (ENOPROTOOPT, as for a UDP socket).
+ */
+#define SOL_XTCP		IPPROTO_XTCP
+
+/* int, 0 or 1: send small segments at once, without Nagle's algorithm */
+#define XTCP_NODELAY		1	/* TCP_NODELAY */
+/*
+ * int: the largest segment to send and to announce in the SYN's MSS option
+ * (88..32767; 0 restores the route's); set before connect() or listen().
+ * Read on a connection: the send MSS in use.
+ */
+#define XTCP_MAXSEG		2	/* TCP_MAXSEG */
+
 #endif /* _UAPI_LINUX_XTCP_H */
