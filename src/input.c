@@ -70,6 +70,14 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	xs->irs = h->seq;
 	xs->rcv_nxt = h->seq + 1;
 	xs->mss = min_t(u16, h->mss ? h->mss : XTCP_DEFAULT_MSS, xs->advmss);
+	/* RFC 7323 §2.2: scaling only if both SYNs offer it */
+	if (xs->ws_sent && h->has_ws) {
+		xs->snd_wscale = h->ws;
+	} else {
+		xs->ws_sent = false;
+		xs->snd_wscale = 0;
+		xs->rcv_wscale = 0;
+	}
 	if (h->flags & XTCP_ACK) {
 		xtcp_establish(sk, h, true);
 		return;
@@ -103,6 +111,7 @@ static bool xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 static bool xtcp_ack(struct sock *sk, const struct xtcp_hdr *h, u32 len)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 wnd = (u32)h->window << xs->snd_wscale;	/* RFC 7323 §2.3 */
 	struct net *net = sock_net(sk);
 	unsigned int todo = 0;
 	u32 ack = h->ack;
@@ -111,6 +120,7 @@ static bool xtcp_ack(struct sock *sk, const struct xtcp_hdr *h, u32 len)
 		xtcp_send_ack(sk);
 		return false;
 	}
+	xs->probes_out = 0;	/* the peer is alive */
 	if (xtcp_seq_after(ack, xs->snd_una)) {
 		u32 acked = ack - xs->snd_una;
 		bool rexmit = xtcp_clean_rtx_queue(sk, ack);
@@ -130,7 +140,7 @@ static bool xtcp_ack(struct sock *sk, const struct xtcp_hdr *h, u32 len)
 		else
 			xtcp_rtx_timer_arm(sk);
 		sk->sk_write_space(sk);
-	} else if (ack == xs->snd_una && !len && h->window == xs->snd_wnd &&
+	} else if (ack == xs->snd_una && !len && wnd == xs->snd_wnd &&
 		   xs->snd_max != xs->snd_una) {
 		todo = xtcp_cc_on_dupack(&xs->cc, ack, xs->snd_max,
 					 xs->snd_max - xs->snd_una);
@@ -141,40 +151,221 @@ static bool xtcp_ack(struct sock *sk, const struct xtcp_hdr *h, u32 len)
 		xtcp_retransmit_head(sk);
 	if (xtcp_seq_before(xs->snd_wl1, h->seq) ||
 	    (xs->snd_wl1 == h->seq && !xtcp_seq_before(ack, xs->snd_wl2))) {
-		xs->snd_wnd = h->window;
+		xs->snd_wnd = wnd;
 		xs->snd_wl1 = h->seq;
 		xs->snd_wl2 = ack;
+		xs->max_window = max(xs->max_window, wnd);
+		if (wnd)
+			xs->probe_backoff = 0;	/* the window opened */
 	}
 	return true;
 }
 
+/* Memory for @skb in the receive buffer (the out-of-order queue counts). */
+static bool xtcp_rmem_ok(struct sock *sk, struct sk_buff *skb)
+{
+	return atomic_read(&sk->sk_rmem_alloc) <= READ_ONCE(sk->sk_rcvbuf) &&
+	       sk_rmem_schedule(sk, skb, skb->truesize);
+}
+
 /*
- * Data (RFC 9293 §3.10.7.4, seventh): in order, within the window we
- * advertised and the receive buffer, onto the receive queue; otherwise
- * dropped (a duplicate, or out of order: not kept yet). Acknowledged either
- * way. True if @skb was queued (not to be freed).
+ * Make room for in-order data: drop out-of-order segments, the highest
+ * first (they are the furthest from being read), as Linux's
+ * tcp_prune_ofo_queue(). True if @skb fits now.
+ */
+static bool xtcp_prune_ooo(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *last;
+
+	while ((last = skb_peek_tail(&xs->ooo_queue))) {
+		__skb_unlink(last, &xs->ooo_queue);
+		__kfree_skb(last);
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_PRUNEDROPS);
+		if (xtcp_rmem_ok(sk, skb))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Append @skb, data only, to @to's queue position: merged into @to if the
+ * skb helpers can (its memory then moves to @to), else the caller queues
+ * it. As TCP's tcp_try_coalesce(). True if merged (and @skb gone).
+ */
+static bool xtcp_try_merge(struct sock *sk, struct sk_buff *to,
+			   struct sk_buff *skb)
+{
+	bool stolen;
+	int delta;
+
+	if (!to || XTCP_SKB_CB(to)->end_seq != XTCP_SKB_CB(skb)->seq ||
+	    !skb_try_coalesce(to, skb, &stolen, &delta))
+		return false;
+	XTCP_SKB_CB(to)->end_seq = XTCP_SKB_CB(skb)->end_seq;
+	atomic_add(delta, &sk->sk_rmem_alloc);
+	sk_mem_charge(sk, delta);
+	kfree_skb_partial(skb, stolen);
+	return true;
+}
+
+/* @skb, data only, starting at RCV.NXT: onto the receive queue. */
+static void xtcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->rcv_nxt = XTCP_SKB_CB(skb)->end_seq;
+	if (xtcp_try_merge(sk, skb_peek_tail(&sk->sk_receive_queue), skb))
+		return;
+	if (!skb->destructor)
+		skb_set_owner_r(skb, sk);
+	__skb_queue_tail(&sk->sk_receive_queue, skb);
+}
+
+/*
+ * Out-of-order segments that RCV.NXT has reached: to the receive queue,
+ * trimmed of what arrived meanwhile. True if any moved (a hole filled).
+ */
+static bool xtcp_ooo_drain(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_skb_cb *cb;
+	struct sk_buff *skb;
+	bool moved = false;
+
+	while ((skb = skb_peek(&xs->ooo_queue))) {
+		cb = XTCP_SKB_CB(skb);
+		if (xtcp_seq_after(cb->seq, xs->rcv_nxt))
+			break;
+		__skb_unlink(skb, &xs->ooo_queue);
+		moved = true;
+		if (!xtcp_seq_after(cb->end_seq, xs->rcv_nxt) ||
+		    !pskb_pull(skb, xs->rcv_nxt - cb->seq)) {
+			__kfree_skb(skb);
+			continue;
+		}
+		cb->seq = xs->rcv_nxt;
+		xtcp_queue_rcv(sk, skb);
+	}
+	return moved;
+}
+
+/*
+ * @skb, data only, beyond RCV.NXT: onto the out-of-order queue, kept in
+ * sequence order without overlaps. What an earlier segment already holds
+ * is trimmed off its front, segments it covers whole are replaced, and its
+ * tail is trimmed where the next one starts (RFC 9293 §3.10.7.4, seventh:
+ * data beyond RCV.NXT may be held for later delivery). False if @skb
+ * brought nothing new (a duplicate); the caller frees it.
+ */
+static bool xtcp_ooo_insert(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff_head *q = &xs->ooo_queue;
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb), *pcb;
+	struct sk_buff *prev = NULL, *pos, *next;
+
+	skb_queue_reverse_walk(q, pos) {
+		if (!xtcp_seq_after(XTCP_SKB_CB(pos)->seq, cb->seq)) {
+			prev = pos;
+			break;
+		}
+	}
+	if (prev) {
+		pcb = XTCP_SKB_CB(prev);
+		if (!xtcp_seq_after(cb->end_seq, pcb->end_seq))
+			return false;
+		if (xtcp_seq_after(pcb->end_seq, cb->seq)) {
+			if (!pskb_pull(skb, pcb->end_seq - cb->seq))
+				return false;
+			cb->seq = pcb->end_seq;
+		}
+	}
+	next = prev ? (skb_queue_is_last(q, prev) ? NULL : prev->next) :
+		      skb_peek(q);
+	while (next && xtcp_seq_after(cb->end_seq, XTCP_SKB_CB(next)->seq)) {
+		struct sk_buff *after = skb_queue_is_last(q, next) ?
+					NULL : next->next;
+
+		if (xtcp_seq_before(cb->end_seq, XTCP_SKB_CB(next)->end_seq)) {
+			if (pskb_trim(skb, XTCP_SKB_CB(next)->seq - cb->seq))
+				return false;
+			cb->end_seq = XTCP_SKB_CB(next)->seq;
+			break;
+		}
+		__skb_unlink(next, q);
+		__kfree_skb(next);
+		next = after;
+	}
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OUTOFORDERQUEUED);
+	if (xtcp_try_merge(sk, prev, skb))
+		return true;
+	skb_set_owner_r(skb, sk);
+	if (prev)
+		__skb_queue_after(q, prev, skb);
+	else
+		__skb_queue_head(q, skb);
+	return true;
+}
+
+/*
+ * Data (RFC 9293 §3.10.7.4, seventh). What was received before is trimmed
+ * off; what lies beyond the window we advertised is dropped (first check)
+ * or trimmed off; data at RCV.NXT goes to the receive queue, with any
+ * out-of-order segments it reaches; data beyond it to the out-of-order
+ * queue. A segment that does not fit the receive buffer is dropped
+ * (PruneDrops) after the out-of-order queue has given way. Duplicates, out-
+ * of-order segments and hole fillers are acknowledged at once, the rest
+ * per the delayed-ACK rule. True if @skb was queued (not to be freed).
  */
 static bool xtcp_data(struct sock *sk, struct sk_buff *skb)
 {
-	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	bool queued = false;
+	u32 edge = xs->rcv_wup + xs->rcv_wnd;
+	bool queued = false, now = true;
 
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DATASEGSIN);
-	/* in order only (an out-of-order queue comes later); in the window */
-	if (cb->h.seq == xs->rcv_nxt && !(sk->sk_shutdown & RCV_SHUTDOWN) &&
-	    !xtcp_seq_after(cb->h.seq + cb->len, xs->rcv_wup + xs->rcv_wnd) &&
-	    atomic_read(&sk->sk_rmem_alloc) <= READ_ONCE(sk->sk_rcvbuf) &&
-	    sk_rmem_schedule(sk, skb, skb->truesize)) {
-		__skb_pull(skb, cb->h.hdr_len);
-		skb_dst_drop(skb);
-		skb_set_owner_r(skb, sk);
-		__skb_queue_tail(&sk->sk_receive_queue, skb);
-		xs->rcv_nxt += cb->len;
-		queued = true;
-		sk->sk_data_ready(sk);
+	xs->ack_pending = true;
+	cb->seq = cb->h.seq;
+	cb->end_seq = cb->h.seq + cb->len;
+	xs->rcv_mss = max(xs->rcv_mss, cb->len);
+	if (sk->sk_shutdown & RCV_SHUTDOWN ||
+	    !xtcp_seq_after(cb->end_seq, xs->rcv_nxt) ||
+	    !xtcp_seq_before(cb->seq, edge))
+		goto out;	/* nobody reads it; old; or beyond the window */
+
+	__skb_pull(skb, cb->h.hdr_len);	/* linear: xtcp_parse() */
+	skb_dst_drop(skb);
+	if (xtcp_seq_after(cb->end_seq, edge)) {
+		if (pskb_trim(skb, edge - cb->seq))
+			goto out;
+		cb->end_seq = edge;
 	}
-	xtcp_send_ack(sk);
+	if (xtcp_seq_after(cb->seq, xs->rcv_nxt)) {
+		if (!xtcp_rmem_ok(sk, skb)) {
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_PRUNEDROPS);
+			goto out;
+		}
+		queued = xtcp_ooo_insert(sk, skb);
+		goto out;
+	}
+	if (xtcp_seq_before(cb->seq, xs->rcv_nxt)) {
+		if (!pskb_pull(skb, xs->rcv_nxt - cb->seq))
+			goto out;
+		cb->seq = xs->rcv_nxt;
+	}
+	if (!xtcp_rmem_ok(sk, skb) && !xtcp_prune_ooo(sk, skb)) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_PRUNEDROPS);
+		goto out;
+	}
+	xtcp_queue_rcv(sk, skb);
+	queued = true;
+	now = xtcp_ooo_drain(sk) || !skb_queue_empty(&xs->ooo_queue);
+	sk->sk_data_ready(sk);
+out:
+	xtcp_write_xmit(sk, false);	/* data of ours carries the ACK */
+	xtcp_ack_snd_check(sk, now);
 	return queued;
 }
 
@@ -233,9 +424,11 @@ static bool xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	}
 	if (!xtcp_ack(sk, h, cb->len))
 		return false;
-	xtcp_write_xmit(sk);	/* the windows may have opened */
 	/* seventh, the segment text */
-	return cb->len && xtcp_data(sk, skb);
+	if (cb->len)
+		return xtcp_data(sk, skb);
+	xtcp_write_xmit(sk, false);	/* the windows may have opened */
+	return false;
 }
 
 /* A segment for socket @sk, which is locked and not owned by a process. */

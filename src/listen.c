@@ -162,8 +162,13 @@ void xtcp_conn_request(struct sock *sk, struct sk_buff *skb)
 	req->rport = htons(h->sport);
 	req->irs = h->seq;
 	req->iss = xtcp_new_isn(req->laddr, req->raddr, req->lport, req->rport);
-	req->advmss = min_t(u32, dst_metric_advmss(&rt->dst), U16_MAX);
+	req->advmss = xtcp_user_mss(sk, dst_metric_advmss(&rt->dst));
 	req->mss = min_t(u16, h->mss ? h->mss : XTCP_DEFAULT_MSS, req->advmss);
+	/* window scaling (RFC 7323 §2.2): if the SYN offers it and we do */
+	req->ws_ok = h->has_ws &&
+		     READ_ONCE(xtcp_pernet(net)->sysctl.window_scaling);
+	req->snd_wscale = req->ws_ok ? h->ws : 0;
+	req->rcv_wscale = req->ws_ok ? xtcp_choose_wscale(net) : 0;
 	INIT_LIST_HEAD(&req->queue_node);
 	xtcp_req_timer_init(req);
 	sock_hold(sk);
@@ -233,6 +238,7 @@ static struct sock *xtcp_create_child(struct xtcp_req *req, u32 snd_wnd)
 	cxs->retransmits = 0;
 	cxs->syn_queue_len = 0;
 	xtcp_init_timers(child);
+	skb_queue_head_init(&cxs->ooo_queue);
 	spin_lock_init(&cxs->queue_lock);
 	INIT_LIST_HEAD(&cxs->syn_queue);
 	INIT_LIST_HEAD(&cxs->accept_queue);
@@ -253,7 +259,10 @@ static struct sock *xtcp_create_child(struct xtcp_req *req, u32 snd_wnd)
 	cxs->rcv_nxt = req->irs + 1;
 	cxs->mss = req->mss;
 	cxs->advmss = req->advmss;
-	xtcp_stream_init(child, snd_wnd);
+	cxs->ws_sent = req->ws_ok;
+	cxs->snd_wscale = req->snd_wscale;
+	cxs->rcv_wscale = req->rcv_wscale;
+	xtcp_stream_init(child, snd_wnd << req->snd_wscale);
 	/* the window our SYN-ACK advertised is the one the peer may fill */
 	cxs->rcv_wnd = XTCP_SYNACK_WINDOW;
 
@@ -430,7 +439,7 @@ static void xtcp_child_abort(struct sock *child)
 	if (child->sk_state != TCP_CLOSE) {
 		xtcp_send_sk(child, XTCP_RST | XTCP_ACK, xtcp_sk(child)->snd_nxt,
 			     false);
-		xtcp_syn_timer_stop(child);
+		xtcp_clear_timers(child);
 		xtcp_set_state(child, TCP_CLOSE);
 	}
 	xtcp_purge_queues(child);

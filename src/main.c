@@ -47,6 +47,7 @@ static int __init xtcp_init(void)
 	int err;
 
 	BUILD_BUG_ON(SOCK_STREAM != XTCP_SOCK_STREAM_VALUE);
+	BUILD_BUG_ON(sizeof(struct xtcp_skb_cb) > sizeof_field(struct sk_buff, cb));
 	if (!xtcp_proto_allowed(xtcp_proto)) {
 		pr_err("proto=%d refused: only the RFC 3692 experimental IP protocol numbers %d and %d are allowed\n",
 		       xtcp_proto, XTCP_PROTO_EXP1, XTCP_PROTO_EXP2);

@@ -26,4 +26,8 @@ const char * const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_RETRANSSEGS]	= "RetransSegs",
 	[XTCP_MIB_FASTRETRANS]	= "FastRetrans",
 	[XTCP_MIB_TIMEOUTS]	= "Timeouts",
+	[XTCP_MIB_DELAYEDACKS]	= "DelayedAcks",
+	[XTCP_MIB_OUTOFORDERQUEUED] = "OutOfOrderQueued",
+	[XTCP_MIB_ZEROWINDOWPROBES] = "ZeroWindowProbes",
+	[XTCP_MIB_PRUNEDROPS]	= "PruneDrops",
 };

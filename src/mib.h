@@ -32,6 +32,10 @@ enum xtcp_mib_field {
 	XTCP_MIB_RETRANSSEGS,	/* data segments sent again */
 	XTCP_MIB_FASTRETRANS,	/* ... of them on three duplicate ACKs */
 	XTCP_MIB_TIMEOUTS,	/* retransmission timer expiries with data */
+	XTCP_MIB_DELAYEDACKS,	/* ACKs sent by the delayed-ACK timer */
+	XTCP_MIB_OUTOFORDERQUEUED, /* segments put on the out-of-order queue */
+	XTCP_MIB_ZEROWINDOWPROBES, /* window probes sent to a zero window */
+	XTCP_MIB_PRUNEDROPS,	/* segments dropped: receive buffer full */
 	XTCP_MIB_MAX
 };
 

@@ -90,12 +90,29 @@ static void xtcp_count_out(struct net *net, u8 flags)
 		XTCP_INC_STATS(net, XTCP_MIB_OUTRSTS);
 }
 
+/*
+ * The window field of a segment about to go: a SYN's is unscaled and
+ * remembers nothing (RFC 7323 §2.2); any other advertises the window and
+ * acknowledges everything received, so no ACK is pending any more.
+ */
+static u16 xtcp_window_field(struct sock *sk, u8 flags)
+{
+	if (flags & XTCP_RST)
+		return 0;
+	if (flags & XTCP_SYN)
+		return xtcp_syn_window(sk);
+	if (flags & XTCP_ACK)
+		xtcp_sk(sk)->ack_pending = false;
+	return xtcp_rcv_window(sk);
+}
+
 /**
  * xtcp_send_sk() - send a segment of a socket with no data
  * @sk: a connected (or connecting) socket, locked
  * @flags: control bits; ACK carries rcv_nxt
  * @seq: sequence number
- * @with_mss: carry the MSS option (SYN, SYN-ACK)
+ * @with_mss: carry the MSS option, and window scale if offered (SYN,
+ *	SYN-ACK)
  *
  * Return: 0 or a negative errno (no route, no memory).
  */
@@ -109,8 +126,10 @@ int xtcp_send_sk(struct sock *sk, u8 flags, u32 seq, bool with_mss)
 		.seq = seq,
 		.ack = (flags & XTCP_ACK) ? xs->rcv_nxt : 0,
 		.flags = flags,
-		.window = (flags & XTCP_RST) ? 0 : xtcp_rcv_window(sk),
+		.window = xtcp_window_field(sk, flags),
 		.mss = with_mss ? xs->advmss : 0,
+		.has_ws = with_mss && xs->ws_sent,
+		.ws = xs->rcv_wscale,
 	};
 	struct sk_buff *skb;
 	int err;
@@ -137,6 +156,21 @@ void xtcp_send_ack(struct sock *sk)
 	xtcp_send_sk(sk, XTCP_ACK, xtcp_sk(sk)->snd_max, false);
 }
 
+/**
+ * xtcp_send_probe() - probe a zero window: <SEQ=SND.UNA-1><ACK=RCV.NXT>
+ * @sk: an established socket, locked
+ *
+ * As Linux's window probe: a segment with no data and an old sequence
+ * number, which the peer must answer with an ACK carrying its current
+ * window (RFC 9293 §3.10.7.4, first check). RFC 9293 §3.8.6.1 also allows
+ * one byte of new data; Linux, and xtcp, send none.
+ */
+void xtcp_send_probe(struct sock *sk)
+{
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ZEROWINDOWPROBES);
+	xtcp_send_sk(sk, XTCP_ACK, xtcp_sk(sk)->snd_una - 1, false);
+}
+
 /*
  * Send the data segment @skb of the write queue (it stays queued until
  * acknowledged): a clone with the header in front, or a copy if an earlier
@@ -151,8 +185,8 @@ static int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb)
 		.dport = ntohs(inet->inet_dport),
 		.seq = cb->seq,
 		.ack = xtcp_sk(sk)->rcv_nxt,
-		.flags = XTCP_ACK | XTCP_PSH,
-		.window = xtcp_rcv_window(sk),
+		.flags = XTCP_ACK | (cb->psh ? XTCP_PSH : 0),
+		.window = xtcp_window_field(sk, XTCP_ACK),
 	};
 	u8 hdr[XTCP_HDR_MAX];
 	struct sk_buff *c;
@@ -166,10 +200,12 @@ static int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb)
 	hlen = xtcp_build_hdr(hdr, &h);
 	memcpy(skb_push(c, hlen), hdr, hlen);
 	skb_reset_transport_header(c);
+	/* the data's sum was taken as send() copied it; add the header's */
 	tcp_hdr(c)->check = csum_tcpudp_magic(inet->inet_saddr,
 					      inet->inet_daddr, c->len,
 					      xtcp_proto,
-					      csum_partial(c->data, c->len, 0));
+					      csum_partial(c->data, hlen,
+							   cb->csum));
 	c->ip_summed = CHECKSUM_NONE;
 	skb_set_owner_w(c, sk);
 	err = ip_queue_xmit(sk, c, &inet->cork.fl);
@@ -213,46 +249,74 @@ static int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	*ncb = *cb;
 	ncb->seq = cb->seq + len;
 	cb->end_seq = ncb->seq;
+	cb->psh = false;
+	cb->csum = csum_partial(skb->data, len, 0);
+	ncb->csum = csum_partial(nskb->data, rest, 0);
 	__skb_queue_after(&sk->sk_write_queue, skb, nskb);
 	sk_wmem_queued_add(sk, nskb->truesize);
 	sk_mem_charge(sk, nskb->truesize);
 	return 0;
 }
 
+/*
+ * Nagle's algorithm (RFC 896, RFC 9293 §3.7.4): a segment shorter than the
+ * MSS waits while anything sent is unacknowledged, unless XTCP_NODELAY.
+ * Only the last segment of the queue can be short: send() fills the tail
+ * before it starts another.
+ */
+static bool xtcp_nagle_holds(const struct sock *sk, const struct sk_buff *skb)
+{
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+
+	return !xs->nodelay && xs->snd_nxt != xs->snd_una &&
+	       skb->len < xtcp_seg_size(sk) &&
+	       skb_queue_is_last(&sk->sk_write_queue, skb);
+}
+
 /**
  * xtcp_write_xmit() - send what the windows allow
  * @sk: an established socket, locked
+ * @force: the persist timer expired: send what fits the window even if it
+ *	is less than a segment
  *
  * Segments from SND.NXT on, while the data in flight stays within both the
  * congestion window (cc.c) and the peer's receive window (RFC 9293
- * §3.8.6, RFC 5681 §3.1). Times one segment per round trip for RTT
- * samples, and starts the retransmission timer.
+ * §3.8.6, RFC 5681 §3.1), subject to Nagle. A segment larger than what the
+ * window leaves is cut only when nothing is in flight and the window is at
+ * least half the largest the peer offered (sender silly-window avoidance,
+ * RFC 9293 §3.8.6.2.1), or when @force. If data is left waiting with
+ * nothing in flight, the persist timer will send it (or probe a zero
+ * window). Times one segment per round trip for RTT samples, and starts
+ * the retransmission timer.
  */
-void xtcp_write_xmit(struct sock *sk)
+void xtcp_write_xmit(struct sock *sk, bool force)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct sk_buff *skb;
+	bool waiting = false;
 
 	if (sk->sk_state != TCP_ESTABLISHED && sk->sk_state != TCP_CLOSE_WAIT)
 		return;
 	skb_queue_walk(&sk->sk_write_queue, skb) {
-		const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 		u32 flight = xs->snd_nxt - xs->snd_una;
-
-		u32 room = min(xs->cc.cwnd, xs->snd_wnd);
+		u32 wnd = min(xs->cc.cwnd, xs->snd_wnd);
+		u32 room = wnd > flight ? wnd - flight : 0;
 
 		if (!xtcp_seq_after(cb->end_seq, xs->snd_nxt))
 			continue;	/* sent already */
-		if (flight + skb->len > room) {
-			/*
-			 * Nothing in flight and a window smaller than the
-			 * segment: send what fits, or nothing would move.
-			 */
-			if (flight || !room || xtcp_split(sk, skb, room))
+		waiting = true;
+		if (skb->len > room) {
+			if (flight || !room ||
+			    (!force && room < xs->max_window / 2) ||
+			    xtcp_split(sk, skb, room))
 				break;
 		}
+		if (!force && xtcp_nagle_holds(sk, skb))
+			break;
 		if (xtcp_transmit_skb(sk, skb))
 			break;
+		waiting = false;
 		xtcp_count_data(sk, skb);
 		xs->snd_nxt = cb->end_seq;
 		if (xtcp_seq_after(xs->snd_nxt, xs->snd_max))
@@ -262,9 +326,14 @@ void xtcp_write_xmit(struct sock *sk)
 			xs->rtt_seq = cb->end_seq;
 			xs->rtt_stamp = (u32)ktime_to_us(ktime_get());
 		}
-		if (!timer_pending(&xs->rtx_timer))
+		/* the first in flight restarts the timer (a persist timer) */
+		if (!flight || !timer_pending(&xs->rtx_timer))
 			xtcp_rtx_timer_arm(sk);
+		force = false;
 	}
+	if (waiting && xs->snd_nxt == xs->snd_una &&
+	    !timer_pending(&xs->rtx_timer))
+		xtcp_persist_timer_arm(sk);
 }
 
 /**
@@ -328,7 +397,7 @@ static int xtcp_send_as(struct net *net, const struct sock *sk, __be32 saddr,
  * @req: the entry; its listener's queue_lock is held
  *
  * <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> with the MSS option (RFC 9293
- * §3.10.7.2).
+ * §3.10.7.2), and window scale if the SYN offered it (RFC 7323 §2.2).
  *
  * Return: 0 or a negative errno.
  */
@@ -342,6 +411,8 @@ int xtcp_send_synack(struct xtcp_req *req)
 		.flags = XTCP_SYN | XTCP_ACK,
 		.window = XTCP_SYNACK_WINDOW,
 		.mss = req->advmss,
+		.has_ws = req->ws_ok,
+		.ws = req->rcv_wscale,
 	};
 
 	return xtcp_send_as(sock_net(req->listener), req->listener,

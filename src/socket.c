@@ -22,6 +22,8 @@
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
+#include <uapi/linux/xtcp.h>
+
 #include "xtcp.h"
 #include "compat.h"
 
@@ -64,7 +66,7 @@ void xtcp_done(struct sock *sk, int err)
 
 	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV)
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ATTEMPTFAILS);
-	xtcp_syn_timer_stop(sk);
+	xtcp_clear_timers(sk);
 	/* unsent and unacknowledged data is lost; received data stays */
 	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
 		xtcp_wmem_free_skb(sk, skb);
@@ -130,8 +132,12 @@ static int xtcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	sk_setup_caps(sk, &rt->dst);
 	rt = NULL;
 
-	xs->advmss = min_t(u32, dst_metric_advmss(__sk_dst_get(sk)), U16_MAX);
+	xs->advmss = xtcp_user_mss(sk, dst_metric_advmss(__sk_dst_get(sk)));
 	xs->mss = xs->advmss;
+	/* offer window scaling (RFC 7323); the SYN-ACK decides */
+	xs->ws_sent = READ_ONCE(xtcp_pernet(sock_net(sk))->sysctl.window_scaling);
+	xs->rcv_wscale = xs->ws_sent ? xtcp_choose_wscale(sock_net(sk)) : 0;
+	xs->snd_wscale = 0;
 	xs->iss = xtcp_new_isn(inet->inet_saddr, daddr, inet->inet_sport,
 			       inet->inet_dport);
 	xs->snd_una = xs->iss;
@@ -177,7 +183,7 @@ static int xtcp_disconnect(struct sock *sk, int flags)
 		if (sk->sk_state != TCP_SYN_SENT)
 			xtcp_send_sk(sk, XTCP_RST | XTCP_ACK,
 				     xtcp_sk(sk)->snd_nxt, false);
-		xtcp_syn_timer_stop(sk);
+		xtcp_clear_timers(sk);
 		xtcp_set_state(sk, TCP_CLOSE);
 	}
 	inet->inet_dport = 0;
@@ -231,20 +237,74 @@ int xtcp_ioctl_val(struct sock *sk, int cmd, int *karg)
 	}
 }
 
+/*
+ * setsockopt() at SOL_IP and at SOL_XTCP, which is xtcp's protocol number
+ * (as SOL_TCP is IPPROTO_TCP). Each option behaves as the TCP option of
+ * the same number (include/uapi/linux/xtcp.h).
+ */
 static int xtcp_setsockopt(struct sock *sk, int level, int optname,
 			   sockptr_t optval, unsigned int optlen)
 {
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	int val;
+
 	if (level == SOL_IP)
 		return ip_setsockopt(sk, level, optname, optval, optlen);
-	return -ENOPROTOOPT;
+	if (level != xtcp_proto)
+		return -ENOPROTOOPT;
+	if (optname != XTCP_NODELAY && optname != XTCP_MAXSEG)
+		return -ENOPROTOOPT;
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+
+	if (optname == XTCP_MAXSEG) {
+		if (val && (val < XTCP_MIN_USER_MSS || val > XTCP_MAX_USER_MSS))
+			return -EINVAL;
+		WRITE_ONCE(xs->user_mss, val);
+		return 0;
+	}
+	lock_sock(sk);
+	WRITE_ONCE(xs->nodelay, !!val);
+	if (val)	/* what Nagle held goes now, as TCP's */
+		xtcp_write_xmit(sk, false);
+	release_sock(sk);
+	return 0;
 }
 
 static int xtcp_getsockopt(struct sock *sk, int level, int optname,
 			   char __user *optval, int __user *optlen)
 {
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	int val, len;
+
 	if (level == SOL_IP)
 		return ip_getsockopt(sk, level, optname, optval, optlen);
-	return -ENOPROTOOPT;
+	if (level != xtcp_proto)
+		return -ENOPROTOOPT;
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	switch (optname) {
+	case XTCP_NODELAY:
+		val = READ_ONCE(xs->nodelay);
+		break;
+	case XTCP_MAXSEG:
+		/* as TCP's: the send MSS, or what was set while unconnected */
+		val = READ_ONCE(xs->mss) ? READ_ONCE(xs->mss) : XTCP_DEFAULT_MSS;
+		if (READ_ONCE(xs->user_mss) &&
+		    (1 << inet_sk_state_load(sk)) & (TCPF_CLOSE | TCPF_LISTEN))
+			val = READ_ONCE(xs->user_mss);
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	len = min_t(unsigned int, len, sizeof(int));
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
 }
 
 /*
@@ -302,6 +362,7 @@ static int xtcp_init_sock(struct sock *sk)
 
 	sk->sk_write_space = xtcp_write_space;
 	xtcp_init_timers(sk);
+	skb_queue_head_init(&xs->ooo_queue);
 	spin_lock_init(&xs->queue_lock);
 	INIT_LIST_HEAD(&xs->syn_queue);
 	INIT_LIST_HEAD(&xs->accept_queue);
@@ -329,7 +390,7 @@ static void xtcp_close(struct sock *sk, long timeout)
 		if (state != TCP_SYN_SENT)
 			xtcp_send_sk(sk, XTCP_RST | XTCP_ACK,
 				     xtcp_sk(sk)->snd_nxt, false);
-		xtcp_syn_timer_stop(sk);
+		xtcp_clear_timers(sk);
 		xtcp_set_state(sk, TCP_CLOSE);
 	}
 	xtcp_purge_queues(sk);
@@ -354,6 +415,7 @@ struct proto xtcp_prot = {
 	.sendmsg	= xtcp_sendmsg,
 	.recvmsg	= xtcp_recvmsg,
 	.backlog_rcv	= xtcp_backlog_rcv,
+	.release_cb	= xtcp_release_cb,
 	.memory_allocated = &xtcp_memory_allocated,
 	.per_cpu_fw_alloc = &xtcp_memory_per_cpu_fw_alloc,
 	.sysctl_mem	= xtcp_sysctl_mem,

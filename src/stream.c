@@ -26,10 +26,9 @@
  * @sk: the socket
  *
  * The send MSS, and no more than fits one 16 KiB buffer with its headers:
- * on loopback the MSS is 65483, and without window scaling (the window
- * field stops at 65535) segments that large would leave room for one in
- * flight; smaller ones also keep the memory they cost (truesize) near
- * their length.
+ * on loopback the MSS is 65483, and a linear buffer that large would need
+ * 64 KiB of contiguous memory (an order-4 allocation) per segment; 16 KiB
+ * ones also keep the memory a segment costs (truesize) near its length.
  *
  * Return: bytes.
  */
@@ -55,52 +54,151 @@ void xtcp_stream_init(struct sock *sk, u32 snd_wnd)
 	xs->snd_wnd = snd_wnd;
 	xs->snd_wl1 = xs->rcv_nxt;
 	xs->snd_wl2 = xs->snd_una;
+	xs->max_window = snd_wnd;
 	xs->rcv_wup = xs->rcv_nxt;
+	xs->copied_seq = xs->rcv_nxt;
 	xs->rcv_wnd = 0;
+	xs->rcv_mss = min_t(u32, xs->advmss, XTCP_DEFAULT_MSS);
 	xs->rtt_timing = false;
 	xs->retransmits = 0;
+	xs->probes_out = 0;
+	xs->probe_backoff = 0;
+	xs->ack_pending = false;
 	xtcp_rto_init(&xs->rto, jiffies_to_usecs(1));
 	xtcp_cc_init(&xs->cc, xs->mss, false);
 }
 
+/*
+ * What the free receive buffer allows: half of it (data costs about twice
+ * its length in memory), up to what the window field can say.
+ */
+static u32 xtcp_free_window(const struct sock *sk)
+{
+	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+
+	return space > 0 ? min_t(u32, space / 2,
+				 (u32)U16_MAX << xtcp_sk(sk)->rcv_wscale) : 0;
+}
+
 /**
- * xtcp_rcv_window() - the receive window to advertise now
+ * xtcp_rcv_window() - the window field to send now (not in a SYN)
  * @sk: the socket, locked
  *
- * Half the free receive buffer (each byte of data costs about twice that
- * in memory), at most 65535 (no window scaling yet), and never a right
- * edge left of one already advertised (RFC 9293 §3.8.6: no shrinking).
+ * From the free receive buffer (half of it: each byte of data costs about
+ * twice that in memory), never with a right edge left of one already
+ * advertised (RFC 9293 §3.8.6: no shrinking), and moving that edge only
+ * by a segment or by a quarter of the buffer, whichever is less (receiver
+ * silly-window avoidance, RFC 9293 §3.8.6.2.2). Scaled by our window
+ * scale (RFC 7323 §2.3): rounded down to a multiple of 2^shift, or up when
+ * the old edge must be kept.
  *
- * Return: the window; it is remembered as advertised.
+ * Return: the field (window >> shift); the window is remembered as
+ * advertised.
  */
 u16 xtcp_rcv_window(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
-	u32 wnd = space > 0 ? min_t(u32, space / 2, U16_MAX) : 0;
+	u32 unit = 1U << xs->rcv_wscale;
 	u32 edge = xs->rcv_wup + xs->rcv_wnd;
+	u32 wnd = xtcp_free_window(sk) & ~(unit - 1);
+	u32 keep = xtcp_seq_after(edge, xs->rcv_nxt) ? edge - xs->rcv_nxt : 0;
+	u32 step = min_t(u32, xtcp_seg_size(sk), READ_ONCE(sk->sk_rcvbuf) / 4);
 
-	if (xtcp_seq_after(edge, xs->rcv_nxt + wnd))
-		wnd = edge - xs->rcv_nxt;
+	if (wnd < keep + step && (keep || wnd < step))
+		wnd = round_up(keep, unit);
+	wnd = min_t(u32, wnd, (u32)U16_MAX << xs->rcv_wscale);
 	xs->rcv_wup = xs->rcv_nxt;
 	xs->rcv_wnd = wnd;
-	return wnd;
+	return wnd >> xs->rcv_wscale;
+}
+
+/**
+ * xtcp_syn_window() - the window field of our SYN or SYN-ACK
+ * @sk: the socket
+ *
+ * Never scaled (RFC 7323 §2.2): half the receive buffer, at most 65535.
+ *
+ * Return: the field.
+ */
+u16 xtcp_syn_window(const struct sock *sk)
+{
+	return min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2, U16_MAX);
+}
+
+/**
+ * xtcp_choose_wscale() - the window scale to offer, or 0
+ * @net: namespace (net.xtcp.window_scaling)
+ *
+ * The smallest shift that lets the window field express half the largest
+ * receive buffer a socket may have (sysctl_rmem[2], SO_RCVBUF's limit
+ * aside), as Linux's tcp_select_initial_window(): 7 with the defaults.
+ *
+ * Return: the shift, 0..XTCP_WS_MAX.
+ */
+u8 xtcp_choose_wscale(const struct net *net)
+{
+	u32 space = max_t(u32, xtcp_prot.sysctl_rmem[2],
+			  READ_ONCE(sysctl_rmem_max));
+	u8 shift = 0;
+
+	while (shift < XTCP_WS_MAX && space >> shift > U16_MAX)
+		shift++;
+	return shift;
+}
+
+/**
+ * xtcp_user_mss() - the MSS to announce on a route
+ * @sk: the socket (or listener), its XTCP_MAXSEG
+ * @route_mss: what the route's MTU allows
+ *
+ * Return: the smaller of the two, at most 65535.
+ */
+u16 xtcp_user_mss(const struct sock *sk, u32 route_mss)
+{
+	u16 user = READ_ONCE(xtcp_sk(sk)->user_mss);
+
+	route_mss = min_t(u32, route_mss, U16_MAX);
+	return user && user < route_mss ? user : route_mss;
+}
+
+/**
+ * xtcp_ack_snd_check() - acknowledge received data now or a little later
+ * @sk: an established socket, locked, after a data segment
+ * @now: it was out of order, filled a hole, or was a duplicate (RFC 5681
+ *	§4.2: acknowledge at once)
+ *
+ * Delayed ACK (RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2): an ACK waits up to
+ * net.xtcp.delack_ms for data of ours to ride on, but never once more than
+ * one full segment is unacknowledged (so every second full segment is
+ * acknowledged, as Linux's __tcp_ack_snd_check()). Data sent before then
+ * carries the ACK (output.c clears ack_pending); so does a window update
+ * from recv().
+ */
+void xtcp_ack_snd_check(struct sock *sk, bool now)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!xs->ack_pending)
+		return;
+	if (now || xs->rcv_nxt - xs->rcv_wup > xs->rcv_mss) {
+		xtcp_send_ack(sk);
+		return;
+	}
+	xtcp_dack_timer_arm(sk);
 }
 
 /**
  * xtcp_inq() - bytes waiting to be read
  * @sk: the socket, locked
  *
- * Return: the sum over the receive queue.
+ * Return: bytes between what recv() returned and RCV.NXT.
  */
 u32 xtcp_inq(const struct sock *sk)
 {
-	struct sk_buff *skb;
-	u32 n = 0;
+	const struct xtcp_sock *xs = xtcp_sk(sk);
 
-	skb_queue_walk(&sk->sk_receive_queue, skb)
-		n += skb->len;
-	return n;
+	return skb_queue_empty(&sk->sk_receive_queue) ? 0 :
+	       xs->rcv_nxt - xs->copied_seq;
 }
 
 /**
@@ -126,37 +224,77 @@ void xtcp_purge_queues(struct sock *sk)
 	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
 		xtcp_wmem_free_skb(sk, skb);
 	__skb_queue_purge(&sk->sk_receive_queue);
+	__skb_queue_purge(&xtcp_sk(sk)->ooo_queue);
 	sk_mem_reclaim(sk);
 }
 
-/* A new segment of up to @size bytes from @msg on the write queue. */
+/*
+ * The unsent tail of the write queue, if send() may add to it: never
+ * handed to IP (a clone would share the buffer) and not full.
+ */
+static struct sk_buff *xtcp_fillable_tail(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+
+	if (!skb || skb_cloned(skb) || !skb_tailroom(skb) ||
+	    skb->len >= xtcp_seg_size(sk) ||
+	    xtcp_seq_before(XTCP_SKB_CB(skb)->seq, xtcp_sk(sk)->snd_max))
+		return NULL;
+	return skb;
+}
+
+/*
+ * Copy up to @size bytes of @msg to the write queue: into the unsent tail
+ * if it has room, else into a new segment. The data's checksum is taken
+ * while copying. Return: bytes queued, or -ENOBUFS, -EFAULT.
+ */
 static int xtcp_queue_data(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb = xtcp_fillable_tail(sk);
 	struct xtcp_skb_cb *cb;
-	struct sk_buff *skb;
+	__wsum csum = 0;
+	bool fresh = !skb;
 
-	skb = alloc_skb(XTCP_HEADROOM + size, sk->sk_allocation);
-	if (!skb)
-		return -ENOBUFS;
-	if (!sk_wmem_schedule(sk, skb->truesize)) {
-		kfree_skb(skb);
-		return -ENOBUFS;
-	}
-	skb_reserve(skb, XTCP_HEADROOM);
-	if (!copy_from_iter_full(skb_put(skb, size), size, &msg->msg_iter)) {
-		kfree_skb(skb);
-		return -EFAULT;
+	if (fresh) {
+		/* small writes get room to grow: Nagle gathers them here */
+		u32 room = max_t(u32, size, SKB_WITH_OVERHEAD(2048) -
+				 XTCP_HEADROOM);
+
+		skb = alloc_skb(XTCP_HEADROOM + min_t(u32, room,
+						      xtcp_seg_size(sk)),
+				sk->sk_allocation);
+		if (!skb)
+			return -ENOBUFS;
+		if (!sk_wmem_schedule(sk, skb->truesize)) {
+			kfree_skb(skb);
+			return -ENOBUFS;
+		}
+		skb_reserve(skb, XTCP_HEADROOM);
+		cb = XTCP_SKB_CB(skb);
+		memset(cb, 0, sizeof(*cb));
+		cb->seq = xs->write_seq;
+		cb->end_seq = xs->write_seq;
 	}
 	cb = XTCP_SKB_CB(skb);
-	memset(cb, 0, sizeof(*cb));
-	cb->seq = xs->write_seq;
-	cb->end_seq = xs->write_seq + size;
+	size = min_t(size_t, size, min_t(u32, skb_tailroom(skb),
+					 xtcp_seg_size(sk) - skb->len));
+	if (!csum_and_copy_from_iter_full(skb_tail_pointer(skb), size, &csum,
+					  &msg->msg_iter)) {
+		if (fresh)
+			kfree_skb(skb);
+		return -EFAULT;
+	}
+	cb->csum = csum_block_add(cb->csum, csum, skb->len);
+	skb_put(skb, size);
+	cb->end_seq += size;
 	xs->write_seq = cb->end_seq;
-	__skb_queue_tail(&sk->sk_write_queue, skb);
-	sk_wmem_queued_add(sk, skb->truesize);
-	sk_mem_charge(sk, skb->truesize);
-	return 0;
+	if (fresh) {
+		__skb_queue_tail(&sk->sk_write_queue, skb);
+		sk_wmem_queued_add(sk, skb->truesize);
+		sk_mem_charge(sk, skb->truesize);
+	}
+	return size;
 }
 
 /**
@@ -192,21 +330,24 @@ int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
 			goto out_err;
 		err = -ENOBUFS;
-		if (READ_ONCE(sk->sk_wmem_queued) < READ_ONCE(sk->sk_sndbuf))
+		if (xtcp_fillable_tail(sk) ||
+		    READ_ONCE(sk->sk_wmem_queued) < READ_ONCE(sk->sk_sndbuf))
 			err = xtcp_queue_data(sk, msg, seg);
 		if (err == -ENOBUFS) {
 			/* full: send what we can, wait for room */
 			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-			xtcp_write_xmit(sk);
+			xtcp_write_xmit(sk, false);
 			err = sk_stream_wait_memory(sk, &timeo);
 			if (err)
 				goto out_err;
 			continue;
 		}
-		if (err)
+		if (err < 0)
 			goto out_err;
-		copied += seg;
-		xtcp_write_xmit(sk);
+		copied += err;
+		if (!msg_data_left(msg))	/* the end of this write */
+			XTCP_SKB_CB(skb_peek_tail(&sk->sk_write_queue))->psh = true;
+		xtcp_write_xmit(sk, false);
 	}
 	release_sock(sk);
 	return copied;
@@ -229,12 +370,11 @@ out_err:
 static void xtcp_window_update(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
-	u32 now = space > 0 ? min_t(u32, space / 2, U16_MAX) : 0;
 	u32 left = xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt;
+	u32 step = min_t(u32, xtcp_seg_size(sk), READ_ONCE(sk->sk_rcvbuf) / 4);
 
 	if (sk->sk_state == TCP_ESTABLISHED &&
-	    now >= left + min_t(u32, xtcp_seg_size(sk), U16_MAX / 2))
+	    xtcp_free_window(sk) >= left + step)
 		xtcp_send_ack(sk);
 }
 
@@ -243,8 +383,8 @@ static void xtcp_window_update(struct sock *sk)
  * @sk: the socket
  * @msg: where the data goes
  * @len: at most this much
- * @flags: MSG_DONTWAIT, MSG_PEEK, MSG_WAITALL (MSG_OOB: EINVAL, no urgent
- *	data in xtcp)
+ * @flags: MSG_DONTWAIT, MSG_PEEK, MSG_WAITALL, MSG_TRUNC (the data is
+ *	dropped, not copied, as TCP's), MSG_OOB (EINVAL: no urgent data)
  * @addr_len: unused (stream)
  *
  * As Linux TCP: data first; then a pending error (ECONNRESET, ...) once,
@@ -257,9 +397,10 @@ static void xtcp_window_update(struct sock *sk)
 int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		 int flags, int *addr_len)
 {
+	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct sk_buff *skb, *last;
 	int copied = 0, err = 0, target;
-	u32 peek = 0;
+	u32 peek_seq, *seq;
 	long timeo;
 
 	if (flags & MSG_OOB)
@@ -271,35 +412,35 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 	}
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+	/* where the next byte comes from: a peek moves a copy of it */
+	peek_seq = xs->copied_seq;
+	seq = (flags & MSG_PEEK) ? &peek_seq : &xs->copied_seq;
 
 	while (copied < len) {
-		u32 off = (flags & MSG_PEEK) ? peek : 0;
 		bool found = false;
 
 		last = skb_peek_tail(&sk->sk_receive_queue);
 		skb_queue_walk(&sk->sk_receive_queue, skb) {
+			u32 off = *seq - XTCP_SKB_CB(skb)->seq;
 			size_t n;
 
-			if (off >= skb->len) {
-				off -= skb->len;
-				continue;
-			}
+			if (off >= skb->len)
+				continue;	/* peeked already */
 			n = min_t(size_t, skb->len - off, len - copied);
-			err = skb_copy_datagram_msg(skb, off, msg, n);
-			if (err) {
-				if (!copied)
-					copied = -EFAULT;
-				goto out;
+			if (!(flags & MSG_TRUNC)) {
+				err = skb_copy_datagram_msg(skb, off, msg, n);
+				if (err) {
+					if (!copied)
+						copied = -EFAULT;
+					goto out;
+				}
 			}
 			copied += n;
+			*seq += n;
 			found = true;
-			if (flags & MSG_PEEK) {
-				peek += n;
-			} else if (n == skb->len) {
+			if (!(flags & MSG_PEEK) && off + n == skb->len) {
 				__skb_unlink(skb, &sk->sk_receive_queue);
 				__kfree_skb(skb);
-			} else {
-				__skb_pull(skb, n);
 			}
 			break;
 		}

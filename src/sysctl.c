@@ -31,7 +31,11 @@ static struct xtcp_sysctl xtcp_sysctl_defaults = {
 	.rto_min_ms		= 200,	/* TCP_RTO_MIN (net.ipv4.tcp_rto_min_us) */
 	.rto_max_ms		= XTCP_RTO_MAX_MS,	/* TCP_RTO_MAX */
 	.retries2		= 15,	/* net.ipv4.tcp_retries2 */
+	.window_scaling		= 1,	/* net.ipv4.tcp_window_scaling */
+	.delack_ms		= 40,	/* TCP_DELACK_MIN */
 };
+
+static int xtcp_delack_ms_max = 1000;
 
 static int xtcp_syn_retries_max = 127;		/* Linux's MAX_TCP_SYNCNT */
 static int xtcp_synack_retries_max = 255;	/* Linux stores it in a u8 */
@@ -58,6 +62,8 @@ static struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL_INT(rto_min_ms, SYSCTL_ONE, &xtcp_timeout_ms_max),
 	XTCP_SYSCTL_INT(rto_max_ms, SYSCTL_ONE, &xtcp_timeout_ms_max),
 	XTCP_SYSCTL_INT(retries2, SYSCTL_ONE, &xtcp_synack_retries_max),
+	XTCP_SYSCTL_INT(window_scaling, SYSCTL_ZERO, SYSCTL_ONE),
+	XTCP_SYSCTL_INT(delack_ms, SYSCTL_ONE, &xtcp_delack_ms_max),
 	{ }	/* sentinel, for 6.1 */
 };
 

@@ -9,10 +9,20 @@
  *            synack_retries times; then the entry is dropped.
  *   data     the same rtx_timer once established: RTO from rto.c, backed
  *            off, retries2 expiries without progress (RFC 6298 §5).
+ *   persist  the same rtx_timer again when data waits for the peer's
+ *            window and nothing is in flight: probe a zero window, or send
+ *            what a small one allows (RFC 9293 §3.8.6.1, §3.8.6.2.1);
+ *            backed off like the RTO.
+ *   delayed ACK  dack_timer: the ACK that waited for data to ride on goes
+ *            alone after delack_ms (RFC 9293 §3.8.6.3).
+ * One timer serves SYN, data and persist because they never overlap: what
+ * it does when it fires follows from the state and the queues.
  *
- * Timer handlers run in softirq. The SYN timer holds a socket reference
- * (sk_reset_timer()); when the socket is owned by a process it tries again
- * shortly. The SYN-ACK timer holds a reference on its entry.
+ * Timer handlers run in softirq and hold a socket reference while pending
+ * (sk_reset_timer()). When the socket is owned by a process, the rtx timer
+ * tries again shortly; the delayed-ACK timer leaves its work to
+ * release_sock() (xtcp_release_cb()). The SYN-ACK timer holds a reference
+ * on its entry.
  */
 
 #include <linux/timer.h>
@@ -38,8 +48,9 @@ u32 xtcp_syn_rto_ms(const struct net *net, unsigned int n)
  * The retransmission timer expired with data outstanding (RFC 6298 §5.4-
  * 5.6, RFC 5681 §3.1): give up after retries2 expiries without progress
  * (ETIMEDOUT, as Linux's tcp_retries2); else back the timer off, shrink
- * the congestion window to one segment and send again from SND.UNA
- * (SND.NXT goes back; segments beyond follow as ACKs come).
+ * the congestion window to one segment and send the oldest segment again,
+ * whatever the peer's window (as Linux); SND.NXT goes back to its end, and
+ * the segments beyond follow as ACKs come.
  */
 static void xtcp_data_timeout(struct sock *sk)
 {
@@ -57,9 +68,10 @@ static void xtcp_data_timeout(struct sock *sk)
 	XTCP_INC_STATS(net, XTCP_MIB_TIMEOUTS);
 	xtcp_cc_on_timeout(&xs->cc, xs->snd_max, xs->snd_max - xs->snd_una);
 	xtcp_rto_backoff(&xs->rto);
-	xs->rtt_timing = false;
-	xs->snd_nxt = xs->snd_una;
-	xtcp_write_xmit(sk);
+	/* the oldest segment goes even into a closed window, as a probe */
+	xtcp_retransmit_head(sk);
+	xs->snd_nxt = XTCP_SKB_CB(skb_peek(&sk->sk_write_queue))->end_seq;
+	xtcp_write_xmit(sk, false);
 	xtcp_rtx_timer_arm(sk);
 }
 
@@ -77,6 +89,55 @@ void xtcp_rtx_timer_arm(struct sock *sk)
 				  READ_ONCE(sc->rto_max_ms) * 1000U);
 
 	sk_reset_timer(sk, &xs->rtx_timer, jiffies + usecs_to_jiffies(us));
+}
+
+/*
+ * The persist timer expired: data waits, nothing is in flight (RFC 9293
+ * §3.8.6.1). A zero window is probed; a small one gets what fits. As
+ * Linux's tcp_probe_timer(), the connection is given up only after
+ * retries2 probes the peer never answered (any ACK resets the count).
+ */
+static void xtcp_persist_timeout(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct net *net = sock_net(sk);
+
+	if (skb_queue_empty(&sk->sk_write_queue) || xs->snd_nxt == xs->write_seq)
+		return;
+	if (xs->probes_out >= READ_ONCE(xtcp_pernet(net)->sysctl.retries2)) {
+		xtcp_purge_queues(sk);
+		xtcp_done(sk, ETIMEDOUT);
+		return;
+	}
+	if (!xs->snd_wnd) {
+		xs->probes_out++;
+		if (xs->probe_backoff < 16)
+			xs->probe_backoff++;
+		xtcp_send_probe(sk);
+		xtcp_persist_timer_arm(sk);
+		return;
+	}
+	xtcp_write_xmit(sk, true);
+}
+
+/**
+ * xtcp_persist_timer_arm() - start the persist timer
+ * @sk: an established socket, locked, with data waiting and none in flight
+ *
+ * The RTO (within rto_min_ms..rto_max_ms), doubled for each probe sent
+ * since the window last opened, at most rto_max_ms.
+ */
+void xtcp_persist_timer_arm(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	const struct xtcp_sysctl *sc = &xtcp_pernet(sock_net(sk))->sysctl;
+	u32 max_us = READ_ONCE(sc->rto_max_ms) * 1000U;
+	u64 us = xtcp_rto_timeout(&xs->rto, READ_ONCE(sc->rto_min_ms) * 1000U,
+				  max_us);
+
+	us <<= xs->probe_backoff;
+	sk_reset_timer(sk, &xs->rtx_timer,
+		       jiffies + usecs_to_jiffies(min_t(u64, us, max_us)));
 }
 
 static void xtcp_syn_timer(struct timer_list *t)
@@ -106,12 +167,88 @@ static void xtcp_syn_timer(struct timer_list *t)
 		xtcp_syn_timer_arm(sk);
 		break;
 	case TCP_ESTABLISHED:
-		xtcp_data_timeout(sk);
+		if (xs->snd_una != xs->snd_max)
+			xtcp_data_timeout(sk);
+		else
+			xtcp_persist_timeout(sk);
 		break;
 	}
 out:
 	bh_unlock_sock(sk);
 	sock_put(sk);
+}
+
+/* The ACK that waited goes alone (DelayedAcks). Socket locked. */
+static void xtcp_delack_send(struct sock *sk)
+{
+	if (!xtcp_sk(sk)->ack_pending || sk->sk_state != TCP_ESTABLISHED)
+		return;
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DELAYEDACKS);
+	xtcp_send_ack(sk);
+}
+
+static void xtcp_dack_timer(struct timer_list *t)
+{
+	struct xtcp_sock *xs = from_timer(xs, t, dack_timer);
+	struct sock *sk = &xs->inet.sk;
+
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk)) {
+		/* release_sock() sends it: xtcp_release_cb() */
+		if (!test_and_set_bit(XTCP_DEFER_DACK, &xs->deferred))
+			sock_hold(sk);
+	} else {
+		xtcp_delack_send(sk);
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+/**
+ * xtcp_release_cb() - work timers left while a process owned the socket
+ * @sk: the socket; release_sock() calls this (struct proto .release_cb)
+ *
+ * A delayed ACK that came due then is sent now.
+ */
+void xtcp_release_cb(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!test_and_clear_bit(XTCP_DEFER_DACK, &xs->deferred))
+		return;
+	xtcp_delack_send(sk);
+	__sock_put(sk);		/* the dack timer's deferral */
+}
+
+/**
+ * xtcp_dack_timer_arm() - let an ACK wait for data (delayed ACK)
+ * @sk: an established socket, locked, with an ACK pending
+ *
+ * No earlier deadline is pushed back.
+ */
+void xtcp_dack_timer_arm(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (timer_pending(&xs->dack_timer))
+		return;
+	sk_reset_timer(sk, &xs->dack_timer, jiffies +
+		       msecs_to_jiffies(READ_ONCE(xtcp_pernet(sock_net(sk))->sysctl.delack_ms)));
+}
+
+/**
+ * xtcp_clear_timers() - stop every timer of a socket (and deferred work)
+ * @sk: the socket, locked, leaving the synchronized states
+ */
+void xtcp_clear_timers(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	sk_stop_timer(sk, &xs->rtx_timer);
+	sk_stop_timer(sk, &xs->dack_timer);
+	xs->ack_pending = false;
+	if (test_and_clear_bit(XTCP_DEFER_DACK, &xs->deferred))
+		__sock_put(sk);
 }
 
 /**
@@ -120,7 +257,11 @@ out:
  */
 void xtcp_init_timers(struct sock *sk)
 {
-	timer_setup(&xtcp_sk(sk)->rtx_timer, xtcp_syn_timer, 0);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	timer_setup(&xs->rtx_timer, xtcp_syn_timer, 0);
+	timer_setup(&xs->dack_timer, xtcp_dack_timer, 0);
+	xs->deferred = 0;
 }
 
 /**

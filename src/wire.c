@@ -36,8 +36,9 @@ static void put32(u8 *p, u32 v)
  * RFC 9293 §3.1-3.2: the data offset must be at least 5 words and within
  * the segment; every option other than End of Option List and No-Operation
  * has a length of at least 2 that stays inside the header. Unknown options
- * are skipped by their length; an MSS option of the wrong length is
- * ignored, as Linux TCP does.
+ * are skipped by their length; an MSS or window scale option of the wrong
+ * length is ignored, as Linux TCP does. A window scale above 14 is taken
+ * as 14 (RFC 7323 §2.3).
  *
  * Return: XTCP_PARSE_OK or the reason the segment is malformed.
  */
@@ -62,6 +63,8 @@ enum xtcp_parse_result xtcp_parse_hdr(const u8 *buf, size_t len,
 	h->window = get16(buf + 14);
 	h->hdr_len = (u8)hlen;
 	h->mss = 0;
+	h->has_ws = false;
+	h->ws = 0;
 
 	for (i = XTCP_HDR_MIN; i < hlen;) {
 		u8 kind = buf[i], olen;
@@ -79,23 +82,31 @@ enum xtcp_parse_result xtcp_parse_hdr(const u8 *buf, size_t len,
 			return XTCP_PARSE_BAD_OPTION;
 		if (kind == XTCP_OPT_MSS && olen == XTCP_OPTLEN_MSS)
 			h->mss = get16(buf + i + 2);
+		if (kind == XTCP_OPT_WS && olen == XTCP_OPTLEN_WS) {
+			h->has_ws = true;
+			h->ws = buf[i + 2] < XTCP_WS_MAX ? buf[i + 2] : XTCP_WS_MAX;
+		}
 		i += olen;
 	}
 	return XTCP_PARSE_OK;
 }
 
 /**
- * xtcp_build_hdr() - write a header, with an MSS option if @h->mss is set
+ * xtcp_build_hdr() - write a header and its options
  * @buf: room for XTCP_HDR_MAX bytes
  * @h: what to write; @h->hdr_len is ignored (computed)
  *
- * The checksum field is left 0 for the caller to fill in.
+ * Options, in Linux's order: MSS if @h->mss is set, then NOP and window
+ * scale if @h->has_ws (keeping the header a multiple of 4 bytes). The
+ * checksum field is left 0 for the caller to fill in.
  *
  * Return: the header length written.
  */
 size_t xtcp_build_hdr(u8 *buf, const struct xtcp_hdr *h)
 {
-	size_t hlen = XTCP_HDR_MIN + (h->mss ? XTCP_OPTLEN_MSS : 0);
+	size_t hlen = XTCP_HDR_MIN + (h->mss ? XTCP_OPTLEN_MSS : 0) +
+		      (h->has_ws ? 1 + XTCP_OPTLEN_WS : 0);
+	u8 *opt = buf + XTCP_HDR_MIN;
 
 	put16(buf, h->sport);
 	put16(buf + 2, h->dport);
@@ -107,9 +118,16 @@ size_t xtcp_build_hdr(u8 *buf, const struct xtcp_hdr *h)
 	put16(buf + 16, 0);	/* checksum */
 	put16(buf + 18, 0);	/* urgent pointer */
 	if (h->mss) {
-		buf[20] = XTCP_OPT_MSS;
-		buf[21] = XTCP_OPTLEN_MSS;
-		put16(buf + 22, h->mss);
+		opt[0] = XTCP_OPT_MSS;
+		opt[1] = XTCP_OPTLEN_MSS;
+		put16(opt + 2, h->mss);
+		opt += XTCP_OPTLEN_MSS;
+	}
+	if (h->has_ws) {
+		opt[0] = XTCP_OPT_NOP;
+		opt[1] = XTCP_OPT_WS;
+		opt[2] = XTCP_OPTLEN_WS;
+		opt[3] = h->ws;
 	}
 	return hlen;
 }

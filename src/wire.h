@@ -28,6 +28,11 @@
 #define XTCP_OPT_NOP	1
 #define XTCP_OPT_MSS	2
 #define XTCP_OPTLEN_MSS	4
+#define XTCP_OPT_WS	3	/* window scale, RFC 7323 §2 */
+#define XTCP_OPTLEN_WS	3
+
+/* RFC 7323 §2.3: the largest shift; larger ones received are taken as it. */
+#define XTCP_WS_MAX	14
 
 /* RFC 9293 §3.7.1: the send MSS when the peer sent no MSS option. */
 #define XTCP_DEFAULT_MSS	536
@@ -42,6 +47,8 @@
  * @window: window field as sent
  * @hdr_len: header length in bytes, options included (data offset * 4)
  * @mss: MSS option value, 0 if the segment carries none
+ * @has_ws: the segment carries a window scale option
+ * @ws: its shift count (at most XTCP_WS_MAX)
  */
 struct xtcp_hdr {
 	u16 sport;
@@ -52,6 +59,8 @@ struct xtcp_hdr {
 	u16 window;
 	u8 hdr_len;
 	u16 mss;
+	bool has_ws;
+	u8 ws;
 };
 
 /* Why a header was rejected. */

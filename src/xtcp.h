@@ -66,6 +66,10 @@
  */
 #define XTCP_SYNACK_WINDOW	U16_MAX
 
+/* XTCP_MAXSEG limits, Linux's TCP_MIN_MSS and MAX_TCP_WINDOW. */
+#define XTCP_MIN_USER_MSS	88
+#define XTCP_MAX_USER_MSS	32767
+
 /* Linux's TCP_RTO_MAX: no retransmission timeout grows beyond it. */
 #define XTCP_RTO_MAX_MS		120000
 
@@ -89,7 +93,9 @@ struct xtcp_mib {
  * @rto_min_ms: lower bound of the data retransmission timeout
  * @rto_max_ms: upper bound of it
  * @retries2: data retransmissions without progress before the connection
- *	is given up (ETIMEDOUT)
+ *	is given up (ETIMEDOUT); also zero-window probes without an answer
+ * @window_scaling: offer window scaling (RFC 7323) in SYN and SYN-ACK
+ * @delack_ms: how long an ACK may wait for data to ride on
  *
  * Documentation/sysctl.rst describes each; sysctl.c holds defaults and ranges.
  */
@@ -102,6 +108,8 @@ struct xtcp_sysctl {
 	int rto_min_ms;
 	int rto_max_ms;
 	int retries2;
+	int window_scaling;
+	int delack_ms;
 };
 
 /**
@@ -141,6 +149,7 @@ struct xtcp_net {
  * @snd_nxt: next sequence number to send
  * @irs: initial receive sequence number
  * @rcv_nxt: next sequence number expected
+ * @copied_seq: next sequence number recv() returns
  * @mss: send MSS: the smaller of the peer's MSS option (or 536) and @advmss
  * @advmss: the MSS this end announces, from the route's MTU
  * @write_seq: sequence number after the last byte queued by send()
@@ -151,6 +160,10 @@ struct xtcp_net {
  * @snd_wl2: acknowledgment number of that segment
  * @rcv_wup: @rcv_nxt when our window was last advertised
  * @rcv_wnd: the window advertised then
+ * @max_window: the largest window the peer has advertised (sender
+ *	silly-window avoidance, RFC 9293 §3.8.6.2.1)
+ * @rcv_mss: the largest segment received so far (delayed ACK's "full
+ *	segment")
  * @rto: retransmission timeout estimator (rto.c)
  * @cc: congestion control (cc.c)
  * @rtt_seq: the segment being timed for an RTT sample ends here
@@ -160,7 +173,22 @@ struct xtcp_net {
  *	retransmissions without progress since (established)
  * @connect_port: the local port came from connect(), and may be shared
  *	with other connections to other destinations
- * @rtx_timer: SYN retransmission timer (active open)
+ * @user_mss: XTCP_MAXSEG, 0 if unset
+ * @snd_wscale: the peer's window scale: its window fields are shifted by it
+ * @rcv_wscale: ours: the window fields we send are shifted right by it
+ * @ws_sent: our SYN offered window scaling
+ * @nodelay: XTCP_NODELAY: Nagle's algorithm off
+ * @ack_pending: data arrived that no segment has acknowledged yet
+ * @probes_out: zero-window probes since the peer last acknowledged anything
+ * @probe_backoff: doublings of the persist timer (reset when the window
+ *	opens)
+ * @deferred: work a timer left for release_sock() (XTCP_DEFER_*)
+ * @rtx_timer: SYN retransmission timer (connecting); data retransmission
+ *	timer while data is in flight, persist timer while data waits for
+ *	the peer's window and nothing is in flight (established)
+ * @dack_timer: delayed ACK timer
+ * @ooo_queue: received segments beyond RCV.NXT, in sequence order, not
+ *	overlapping; charged to the receive buffer
  * @queue_lock: listener: guards the two queues below and their lengths
  * @syn_queue: listener: half-open entries (struct xtcp_req), oldest first
  * @syn_queue_len: listener: entries on @syn_queue
@@ -175,6 +203,7 @@ struct xtcp_sock {
 	u32 snd_nxt;
 	u32 irs;
 	u32 rcv_nxt;
+	u32 copied_seq;
 	u32 write_seq;
 	u32 snd_max;
 	u32 snd_wnd;
@@ -187,11 +216,24 @@ struct xtcp_sock {
 	u32 rtt_seq;
 	u32 rtt_stamp;
 	bool rtt_timing;
+	u32 max_window;
+	u32 rcv_mss;
 	u16 mss;
 	u16 advmss;
+	u16 user_mss;
+	u8 snd_wscale;
+	u8 rcv_wscale;
+	bool ws_sent;
+	bool nodelay;
+	bool ack_pending;
 	u8 retransmits;
+	u8 probes_out;
+	u8 probe_backoff;
 	bool connect_port;
+	unsigned long deferred;
 	struct timer_list rtx_timer;
+	struct timer_list dack_timer;
+	struct sk_buff_head ooo_queue;
 	spinlock_t queue_lock;	/* syn_queue, syn_queue_len, accept_queue */
 	struct list_head syn_queue;
 	u32 syn_queue_len;
@@ -219,6 +261,9 @@ struct xtcp_sock {
  * @irs: theirs (the SYN's)
  * @mss: send MSS
  * @advmss: MSS we announced
+ * @snd_wscale: the peer's window scale, if both sides offered scaling
+ * @rcv_wscale: ours, likewise (0: no scaling)
+ * @ws_ok: both sides offered window scaling (our SYN-ACK carries it)
  * @retransmits: SYN-ACK retransmissions so far
  * @queued: still on the SYN queue
  * @acked: the final ACK came while the accept queue was full
@@ -235,20 +280,11 @@ struct xtcp_req {
 	__be16 rport;
 	u32 iss;
 	u32 irs;
-	u32 write_seq;
-	u32 snd_max;
-	u32 snd_wnd;
-	u32 snd_wl1;
-	u32 snd_wl2;
-	u32 rcv_wup;
-	u32 rcv_wnd;
-	struct xtcp_rto rto;
-	struct xtcp_cc cc;
-	u32 rtt_seq;
-	u32 rtt_stamp;
-	bool rtt_timing;
 	u16 mss;
 	u16 advmss;
+	u8 snd_wscale;
+	u8 rcv_wscale;
+	bool ws_ok;
 	u8 retransmits;
 	bool queued;
 	bool acked;
@@ -258,16 +294,23 @@ struct xtcp_req {
 
 /*
  * skb->cb of xtcp's segments. Received: the parsed header and the data
- * length (while it waits on a socket's backlog). On the write queue: the
- * sequence space of the data and whether it was sent again.
+ * length (while it waits on a socket's backlog), then the sequence space
+ * of the data (receive and out-of-order queues). On the write queue: the
+ * sequence space, the checksum of the data (computed as send() copied it),
+ * whether it ends a write (PSH) and whether it was sent again.
  */
 struct xtcp_skb_cb {
 	struct xtcp_hdr h;
 	u32 len;
 	u32 seq;
 	u32 end_seq;
+	__wsum csum;
+	bool psh;
 	bool retransmitted;
 };
+
+/* Bits of xtcp_sock.deferred. */
+#define XTCP_DEFER_DACK	0	/* the delayed-ACK timer found the socket owned */
 
 #define XTCP_SKB_CB(skb) ((struct xtcp_skb_cb *)&((skb)->cb[0]))
 
@@ -336,7 +379,8 @@ u32 xtcp_new_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
 void xtcp_isn_init(void);
 int xtcp_send_sk(struct sock *sk, u8 flags, u32 seq, bool with_mss);
 void xtcp_send_ack(struct sock *sk);
-void xtcp_write_xmit(struct sock *sk);
+void xtcp_send_probe(struct sock *sk);
+void xtcp_write_xmit(struct sock *sk, bool force);
 int xtcp_retransmit_head(struct sock *sk);
 int xtcp_send_synack(struct xtcp_req *req);
 void xtcp_send_reply(struct net *net, __be32 saddr, __be32 daddr,
@@ -361,6 +405,10 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 void xtcp_purge_queues(struct sock *sk);
 u32 xtcp_inq(const struct sock *sk);
 u16 xtcp_rcv_window(struct sock *sk);
+u16 xtcp_syn_window(const struct sock *sk);
+u8 xtcp_choose_wscale(const struct net *net);
+u16 xtcp_user_mss(const struct sock *sk, u32 route_mss);
+void xtcp_ack_snd_check(struct sock *sk, bool now);
 
 /* listen.c */
 int xtcp_listen(struct socket *sock, int backlog);
@@ -376,6 +424,10 @@ void xtcp_init_timers(struct sock *sk);
 void xtcp_syn_timer_arm(struct sock *sk);
 void xtcp_syn_timer_stop(struct sock *sk);
 void xtcp_rtx_timer_arm(struct sock *sk);
+void xtcp_persist_timer_arm(struct sock *sk);
+void xtcp_dack_timer_arm(struct sock *sk);
+void xtcp_clear_timers(struct sock *sk);
+void xtcp_release_cb(struct sock *sk);
 void xtcp_req_timer_init(struct xtcp_req *req);
 void xtcp_req_timer_arm(struct xtcp_req *req);
 u32 xtcp_syn_rto_ms(const struct net *net, unsigned int n);

@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    again.sport != h.sport || again.dport != h.dport ||
 		    again.seq != h.seq || again.ack != h.ack ||
 		    again.flags != h.flags || again.window != h.window ||
-		    again.mss != h.mss)
+		    again.mss != h.mss || again.has_ws != h.has_ws ||
+		    again.ws != h.ws || h.ws > XTCP_WS_MAX)
 			abort();
 	}
 	free(seg);

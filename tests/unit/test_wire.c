@@ -86,16 +86,45 @@ UNIT_TEST(parse_options_skipped_and_ended)
 	memcpy(b, syn_mss, 20);
 	b[12] = 0x80;				/* doff 8: 12 option bytes */
 	b[20] = 1;				/* NOP */
-	b[21] = 3; b[22] = 3; b[23] = 7;	/* wscale: unknown here, skipped */
+	b[21] = 3; b[22] = 3; b[23] = 7;	/* window scale 7 */
 	b[24] = 2; b[25] = 4; b[26] = 0x04; b[27] = 0x00;	/* MSS 1024 */
 	b[28] = 0;				/* EOL: the rest is ignored */
 	b[29] = 0xff; b[30] = 0; b[31] = 0;
 	CHECK(xtcp_parse_hdr(b, 32, &h) == XTCP_PARSE_OK);
 	CHECK(h.mss == 1024 && h.hdr_len == 32);
+	CHECK(h.has_ws && h.ws == 7);
 	b[25] = 3; b[26] = 0x04;		/* MSS of length 3: ignored */
 	b[27] = 1;
 	CHECK(xtcp_parse_hdr(b, 32, &h) == XTCP_PARSE_OK);
 	CHECK(h.mss == 0);
+	b[23] = 15;				/* above 14: taken as 14 */
+	CHECK(xtcp_parse_hdr(b, 32, &h) == XTCP_PARSE_OK);
+	CHECK(h.has_ws && h.ws == 14);
+	b[22] = 4; b[23] = 1; b[24] = 0;	/* wscale of length 4: ignored */
+	b[25] = 1; b[26] = 1; b[27] = 1;
+	CHECK(xtcp_parse_hdr(b, 32, &h) == XTCP_PARSE_OK);
+	CHECK(!h.has_ws && h.ws == 0);
+}
+
+UNIT_TEST(build_window_scale_like_linux)
+{
+	struct xtcp_hdr in = {
+		.sport = 5000, .dport = 40000, .seq = 1, .ack = 2,
+		.flags = XTCP_SYN | XTCP_ACK, .window = 65535, .mss = 1460,
+		.has_ws = true, .ws = 7,
+	}, out;
+	static const u8 opts[] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 7 };
+	u8 buf[XTCP_HDR_MAX];
+	size_t n = xtcp_build_hdr(buf, &in);
+
+	/* MSS, NOP, WS: the order and padding Linux TCP sends */
+	CHECK(n == 28 && buf[12] == 0x70);
+	CHECK(!memcmp(buf + 20, opts, sizeof(opts)));
+	CHECK(xtcp_parse_hdr(buf, n, &out) == XTCP_PARSE_OK);
+	CHECK(out.mss == 1460 && out.has_ws && out.ws == 7);
+	in.mss = 0;				/* WS alone: NOP, WS */
+	CHECK(xtcp_build_hdr(buf, &in) == 24);
+	CHECK(buf[20] == 1 && buf[21] == 3 && buf[22] == 3 && buf[23] == 7);
 }
 
 UNIT_TEST(rst_reply_rules)
