@@ -10,11 +10,12 @@
  *   input.c   segments arriving from IP, per state (RFC 9293 §3.10.7)
  *   output.c  building and sending segments; initial sequence numbers
  *   listen.c  listen(), the SYN queue and the accept queue, accept()
- *   timer.c   SYN and SYN-ACK retransmission
+ *   stream.c  send() and recv(), the windows we advertise, delayed ACK
+ *   timer.c   SYN, SYN-ACK and data retransmission, persist, delayed ACK
  *   proc.c    /proc/net/xtcp/
  *   sysctl.c  /proc/sys/net/xtcp/
- *   wire.c, seq.h, mib.c, param.h   kernel-independent, also built by the
- *             host unit tests
+ *   wire.c, seq.h, rto.c, cc.c, mib.c, param.h   kernel-independent, also
+ *             built by the host unit tests
  *
  * Lock rules:
  *   - struct xtcp_net lives as long as its netns; it is set up before any
