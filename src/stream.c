@@ -85,12 +85,9 @@ static u32 xtcp_free_window(const struct sock *sk)
  * @sk: the socket, locked
  *
  * From the free receive buffer (half of it: each byte of data costs about
- * twice that in memory), never with a right edge left of one already
- * advertised (RFC 9293 §3.8.6: no shrinking), and moving that edge only
- * by a segment or by a quarter of the buffer, whichever is less (receiver
- * silly-window avoidance, RFC 9293 §3.8.6.2.2). Scaled by our window
- * scale (RFC 7323 §2.3): rounded down to a multiple of 2^shift, or up when
- * the old edge must be kept.
+ * twice that in memory), by xtcp_select_window() (wire.c): never
+ * shrinking, its right edge moving by a segment or a quarter of the
+ * buffer, whichever is less, or not at all; scaled (RFC 7323 §2.3).
  *
  * Return: the field (window >> shift); the window is remembered as
  * advertised.
@@ -98,15 +95,12 @@ static u32 xtcp_free_window(const struct sock *sk)
 u16 xtcp_rcv_window(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 unit = 1U << xs->rcv_wscale;
 	u32 edge = xs->rcv_wup + xs->rcv_wnd;
-	u32 wnd = xtcp_free_window(sk) & ~(unit - 1);
 	u32 keep = xtcp_seq_after(edge, xs->rcv_nxt) ? edge - xs->rcv_nxt : 0;
 	u32 step = min_t(u32, xtcp_seg_size(sk), READ_ONCE(sk->sk_rcvbuf) / 4);
+	u32 wnd = xtcp_select_window(xtcp_free_window(sk), keep, step,
+				     xs->rcv_wscale);
 
-	if (wnd < keep + step && (keep || wnd < step))
-		wnd = round_up(keep, unit);
-	wnd = min_t(u32, wnd, (u32)U16_MAX << xs->rcv_wscale);
 	xs->rcv_wup = xs->rcv_nxt;
 	xs->rcv_wnd = wnd;
 	return wnd >> xs->rcv_wscale;

@@ -196,3 +196,30 @@ u32 xtcp_backoff_ms(u32 base_ms, unsigned int n, u32 max_ms)
 		t <<= 1;
 	return t < max_ms ? (u32)t : max_ms;
 }
+
+/**
+ * xtcp_select_window() - the receive window to advertise (RFC 9293 §3.8.6)
+ * @free: what the free receive buffer allows, bytes
+ * @keep: what is left of the window advertised last (its right edge minus
+ *	RCV.NXT), 0 if it is used up
+ * @step: the least the right edge may move forward: receiver silly-window
+ *	avoidance (§3.8.6.2.2), a segment or a fraction of the buffer
+ * @wscale: our window scale shift (RFC 7323), 0 without scaling
+ *
+ * Never shrinks the window (the old right edge stays when @free is less);
+ * moves its right edge by @step or more, or not at all; a multiple of
+ * 2^@wscale (rounded down, or up when the old edge must stay); at most what
+ * the 16-bit field can carry.
+ *
+ * Return: the window in bytes; the field to send is it >> @wscale.
+ */
+u32 xtcp_select_window(u32 free, u32 keep, u32 step, u8 wscale)
+{
+	u32 unit = 1U << wscale;
+	u32 max = (u32)0xffff << wscale;
+	u32 wnd = free & ~(unit - 1);
+
+	if (wnd < keep + step && (keep || wnd < step))
+		wnd = (keep + unit - 1) & ~(unit - 1);
+	return wnd < max ? wnd : max;
+}

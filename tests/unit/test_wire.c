@@ -127,6 +127,24 @@ UNIT_TEST(build_window_scale_like_linux)
 	CHECK(buf[20] == 1 && buf[21] == 3 && buf[22] == 3 && buf[23] == 7);
 }
 
+UNIT_TEST(select_window_rules)
+{
+	/* fresh: what the buffer allows, rounded down to the scale unit */
+	CHECK(xtcp_select_window(65536, 0, 1460, 0) == 65535);
+	CHECK(xtcp_select_window(100000, 0, 1460, 7) == 99968);
+	/* never shrinks: less free space keeps the old right edge */
+	CHECK(xtcp_select_window(1000, 5000, 1460, 0) == 5000);
+	CHECK(xtcp_select_window(1000, 5000, 1460, 7) == 5120);
+	/* silly-window avoidance: the edge moves by a step or not at all */
+	CHECK(xtcp_select_window(6000, 5000, 1460, 0) == 5000);
+	CHECK(xtcp_select_window(6460, 5000, 1460, 0) == 6460);
+	CHECK(xtcp_select_window(1000, 0, 1460, 0) == 0);
+	CHECK(xtcp_select_window(1460, 0, 1460, 0) == 1460);
+	/* the field's limit: 65535 << shift */
+	CHECK(xtcp_select_window(1U << 30, 0, 1460, 7) == 65535U << 7);
+	CHECK(xtcp_select_window(1U << 31, 0, 1460, 14) == 65535U << 14);
+}
+
 UNIT_TEST(rst_reply_rules)
 {
 	struct xtcp_hdr in = { .sport = 40000, .dport = 5000, .seq = 100,
