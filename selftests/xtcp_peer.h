@@ -729,7 +729,7 @@ static inline uint32_t peer_seq(const struct peer *p, uint32_t rel)
 /* --- tunables and counters ----------------------------------------------- */
 
 /*
- * The knobs of connection establishment, by meaning; peer_knob_set() writes
+ * The knobs of connection establishment (and window scaling), by meaning; peer_knob_set() writes
  * TCP's or xtcp's sysctl, in the caller's network namespace.
  */
 enum peer_knob {
@@ -738,6 +738,7 @@ enum peer_knob {
 	PEER_SYN_RTO_MS,	/* first SYN/SYN-ACK RTO, doubling */
 	PEER_MAX_SYN_BACKLOG,
 	PEER_ABORT_ON_OVERFLOW,
+	PEER_WINDOW_SCALING,	/* RFC 7323 window scale option, 0 or 1 */
 };
 
 static inline const char *peer_knob_path(int proto, enum peer_knob k)
@@ -748,6 +749,7 @@ static inline const char *peer_knob_path(int proto, enum peer_knob k)
 		[PEER_SYN_RTO_MS] = NULL,	/* TCP_TIMEOUT_INIT: 1 s, fixed */
 		[PEER_MAX_SYN_BACKLOG] = "/proc/sys/net/ipv4/tcp_max_syn_backlog",
 		[PEER_ABORT_ON_OVERFLOW] = "/proc/sys/net/ipv4/tcp_abort_on_overflow",
+		[PEER_WINDOW_SCALING] = "/proc/sys/net/ipv4/tcp_window_scaling",
 	};
 	static const char * const xtcp[] = {
 		[PEER_SYN_RETRIES] = "/proc/sys/net/xtcp/syn_retries",
@@ -755,6 +757,7 @@ static inline const char *peer_knob_path(int proto, enum peer_knob k)
 		[PEER_SYN_RTO_MS] = "/proc/sys/net/xtcp/synack_timeout_ms",
 		[PEER_MAX_SYN_BACKLOG] = "/proc/sys/net/xtcp/max_syn_backlog",
 		[PEER_ABORT_ON_OVERFLOW] = "/proc/sys/net/xtcp/abort_on_overflow",
+		[PEER_WINDOW_SCALING] = "/proc/sys/net/xtcp/window_scaling",
 	};
 
 	return proto == IPPROTO_TCP ? tcp[k] : xtcp[k];

@@ -137,6 +137,11 @@ static inline long mib(int proto, const char *name)
 		{ "ListenDrops", "/proc/net/netstat", "TcpExt", "ListenDrops" },
 		{ "SynRetrans", "/proc/net/netstat", "TcpExt", "TCPSynRetrans" },
 		{ "SynAckRetrans", "/proc/net/netstat", "TcpExt", "TCPSynRetrans" },
+		{ "Timeouts", "/proc/net/netstat", "TcpExt", "TCPTimeouts" },
+		{ "FastRetrans", "/proc/net/netstat", "TcpExt", "TCPFastRetrans" },
+		{ "DelayedAcks", "/proc/net/netstat", "TcpExt", "DelayedACKs" },
+		{ "OutOfOrderQueued", "/proc/net/netstat", "TcpExt", "TCPOFOQueue" },
+		{ "ZeroWindowProbes", "/proc/net/netstat", "TcpExt", "TCPWinProbe" },
 	};
 	unsigned int i;
 

@@ -214,7 +214,7 @@ static void xtcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	xs->rcv_nxt = XTCP_SKB_CB(skb)->end_seq;
+	WRITE_ONCE(xs->rcv_nxt, XTCP_SKB_CB(skb)->end_seq);	/* poll() */
 	if (xtcp_try_merge(sk, skb_peek_tail(&sk->sk_receive_queue), skb))
 		return;
 	if (!skb->destructor)

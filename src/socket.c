@@ -427,6 +427,14 @@ struct proto xtcp_prot = {
 	.no_autobind	= true,	/* a port comes from bind() or connect() */
 };
 
+/* Bytes to read, without the socket lock (poll). */
+static u32 xtcp_inq_lockless(const struct sock *sk)
+{
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+
+	return READ_ONCE(xs->rcv_nxt) - READ_ONCE(xs->copied_seq);
+}
+
 /*
  * poll(): the readiness TCP reports for a socket in the same state
  * (tcp_poll()); listeners and connections join as they appear.
@@ -451,8 +459,10 @@ static __poll_t xtcp_poll(struct file *file, struct socket *sock,
 		mask |= EPOLLHUP;
 	if (shutdown & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+	/* readable with SO_RCVLOWAT bytes queued, as tcp_stream_is_readable() */
 	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV &&
-	    !skb_queue_empty_lockless(&sk->sk_receive_queue))
+	    !skb_queue_empty_lockless(&sk->sk_receive_queue) &&
+	    xtcp_inq_lockless(sk) >= sock_rcvlowat(sk, 0, INT_MAX))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	/*
 	 * Writable once synchronized: room in the send buffer

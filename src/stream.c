@@ -357,18 +357,26 @@ out_err:
 }
 
 /*
- * After recv() freed receive buffer: tell the peer if the window opened
- * by at least a segment (or from nothing), so a sender waiting on a small
- * window goes on.
+ * After recv() freed receive buffer: a window update, as Linux's
+ * tcp_cleanup_rbuf(), only when what is left of the advertised window is
+ * down to half the largest it can be and the update at least doubles it
+ * (or reopens a closed one). Reading each segment as it comes thus sends
+ * no extra ACKs (delayed ACK keeps its effect), while a sender held by a
+ * small window goes on.
  */
 static void xtcp_window_update(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 left = xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt;
-	u32 step = min_t(u32, xtcp_seg_size(sk), READ_ONCE(sk->sk_rcvbuf) / 4);
+	u32 clamp = min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2,
+			  (u32)U16_MAX << xs->rcv_wscale);
+	u32 now;
 
-	if (sk->sk_state == TCP_ESTABLISHED &&
-	    xtcp_free_window(sk) >= left + step)
+	if (sk->sk_state != TCP_ESTABLISHED || 2 * left > clamp)
+		return;
+	now = xtcp_free_window(sk);
+	if (now && now >= 2 * left &&
+	    now >= min_t(u32, xtcp_seg_size(sk), READ_ONCE(sk->sk_rcvbuf) / 4))
 		xtcp_send_ack(sk);
 }
 
@@ -430,7 +438,7 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 				}
 			}
 			copied += n;
-			*seq += n;
+			WRITE_ONCE(*seq, *seq + n);	/* poll() reads copied_seq */
 			found = true;
 			if (!(flags & MSG_PEEK) && off + n == skb->len) {
 				__skb_unlink(skb, &sk->sk_receive_queue);
