@@ -81,7 +81,7 @@ unit: $(UNIT_BINS)
 	@$(TOP)/scripts/tap-run $(UNIT_BINS)
 
 $(TOP)/build/unit/%: $(TOP)/tests/unit/%.c $(wildcard $(TOP)/src/*.[ch]) \
-		$(TOP)/tests/unit/unit.h
+		$(TOP)/tests/unit/unit.h $(TOP)/selftests/xtcp_sha256.h
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $<
 

@@ -142,6 +142,8 @@ static inline long mib(int proto, const char *name)
 		{ "DelayedAcks", "/proc/net/netstat", "TcpExt", "DelayedACKs" },
 		{ "OutOfOrderQueued", "/proc/net/netstat", "TcpExt", "TCPOFOQueue" },
 		{ "ZeroWindowProbes", "/proc/net/netstat", "TcpExt", "TCPWinProbe" },
+		{ "OutSegs", "/proc/net/snmp", "Tcp", "OutSegs" },
+		{ "DataSegsOut", "/proc/net/netstat", "TcpExt", "TCPOrigDataSent" },
 	};
 	unsigned int i;
 

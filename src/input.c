@@ -309,6 +309,27 @@ static bool xtcp_ooo_insert(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
+ * A segment that costs far more memory than its data (a small piece of a
+ * large buffer, such as the tail of a segment cut to fit a window): its
+ * data in a buffer of its own, as Linux's tcp_collapse() does, or NULL
+ * (keep it as it is). Otherwise a few such segments fill the receive
+ * buffer and shrink the window to silly sizes.
+ */
+static struct sk_buff *xtcp_compact(struct sk_buff *skb)
+{
+	struct sk_buff *n;
+
+	if (skb->truesize <= 2 * skb->len + 4096)
+		return NULL;
+	n = alloc_skb(skb->len, GFP_ATOMIC);
+	if (!n)
+		return NULL;
+	skb_copy_bits(skb, 0, skb_put(n, skb->len), skb->len);
+	memcpy(n->cb, skb->cb, sizeof(skb->cb));
+	return n;
+}
+
+/*
  * Data (RFC 9293 §3.10.7.4, seventh). What was received before is trimmed
  * off; what lies beyond the window we advertised is dropped (first check)
  * or trimmed off; data at RCV.NXT goes to the receive queue, with any
@@ -323,7 +344,8 @@ static bool xtcp_data(struct sock *sk, struct sk_buff *skb)
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 edge = xs->rcv_wup + xs->rcv_wnd;
-	bool queued = false, now = true;
+	bool queued = false, now = true, copied = false;
+	struct sk_buff *compact;
 
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DATASEGSIN);
 	xs->ack_pending = true;
@@ -341,6 +363,13 @@ static bool xtcp_data(struct sock *sk, struct sk_buff *skb)
 		if (pskb_trim(skb, edge - cb->seq))
 			goto out;
 		cb->end_seq = edge;
+	}
+	compact = xtcp_compact(skb);
+	if (compact) {
+		consume_skb(skb);	/* the caller's: see "copied" below */
+		skb = compact;
+		cb = XTCP_SKB_CB(skb);
+		copied = true;
 	}
 	if (xtcp_seq_after(cb->seq, xs->rcv_nxt)) {
 		if (!xtcp_rmem_ok(sk, skb)) {
@@ -366,6 +395,10 @@ static bool xtcp_data(struct sock *sk, struct sk_buff *skb)
 out:
 	xtcp_write_xmit(sk, false);	/* data of ours carries the ACK */
 	xtcp_ack_snd_check(sk, now);
+	if (copied && !queued) {
+		kfree_skb(skb);		/* the copy; the original is gone */
+		queued = true;
+	}
 	return queued;
 }
 

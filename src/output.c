@@ -229,46 +229,58 @@ static void xtcp_count_data(struct sock *sk, struct sk_buff *skb)
 
 /*
  * Cut write-queue segment @skb after @len bytes; the rest becomes the next
- * segment. 0, or -ENOBUFS.
+ * segment: its pages move over (skb_split(), the memory they cost with
+ * them, as TCP's tcp_fragment()), or a small linear rest is copied.
+ * 0, or -ENOBUFS.
  */
 static int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb), *ncb;
+	bool frags = skb_is_nonlinear(skb);
 	u32 rest = skb->len - len;
 	struct sk_buff *nskb;
 
-	nskb = alloc_skb(XTCP_HEADROOM + rest, GFP_ATOMIC);
+	if (skb_unclone(skb, GFP_ATOMIC))	/* a clone shares its frags */
+		return -ENOBUFS;
+	nskb = alloc_skb(XTCP_HEADROOM + (frags ? 0 : rest), GFP_ATOMIC);
 	if (!nskb || !sk_wmem_schedule(sk, nskb->truesize)) {
 		kfree_skb(nskb);
 		return -ENOBUFS;
 	}
 	skb_reserve(nskb, XTCP_HEADROOM);
-	skb_copy_bits(skb, len, skb_put(nskb, rest), rest);
-	skb_trim(skb, len);
+	sk_wmem_queued_add(sk, nskb->truesize);
+	sk_mem_charge(sk, nskb->truesize);
+	if (frags) {
+		skb_split(skb, nskb, len);
+		nskb->truesize += rest;
+		skb->truesize -= rest;
+	} else {
+		skb_copy_bits(skb, len, skb_put(nskb, rest), rest);
+		skb_trim(skb, len);
+	}
 	ncb = XTCP_SKB_CB(nskb);
 	*ncb = *cb;
 	ncb->seq = cb->seq + len;
 	cb->end_seq = ncb->seq;
 	cb->psh = false;
-	cb->csum = csum_partial(skb->data, len, 0);
-	ncb->csum = csum_partial(nskb->data, rest, 0);
+	cb->csum = skb_checksum(skb, 0, len, 0);
+	ncb->csum = skb_checksum(nskb, 0, rest, 0);
 	__skb_queue_after(&sk->sk_write_queue, skb, nskb);
-	sk_wmem_queued_add(sk, nskb->truesize);
-	sk_mem_charge(sk, nskb->truesize);
 	return 0;
 }
 
 /*
  * Nagle's algorithm (RFC 896, RFC 9293 §3.7.4): a segment shorter than the
- * MSS waits while anything sent is unacknowledged, unless XTCP_NODELAY.
- * Only the last segment of the queue can be short: send() fills the tail
- * before it starts another.
+ * MSS waits while anything sent is unacknowledged, unless XTCP_NODELAY;
+ * after a send() with MSG_MORE it waits in any case (the next send(), or
+ * the persist timer, moves it), as Linux's cork. Only the last segment of
+ * the queue can be short: send() fills the tail before it starts another.
  */
 static bool xtcp_nagle_holds(const struct sock *sk, const struct sk_buff *skb)
 {
 	const struct xtcp_sock *xs = xtcp_sk(sk);
 
-	return !xs->nodelay && xs->snd_nxt != xs->snd_una &&
+	return (xs->more || (!xs->nodelay && xs->snd_nxt != xs->snd_una)) &&
 	       skb->len < xtcp_seg_size(sk) &&
 	       skb_queue_is_last(&sk->sk_write_queue, skb);
 }
@@ -276,18 +288,20 @@ static bool xtcp_nagle_holds(const struct sock *sk, const struct sk_buff *skb)
 /**
  * xtcp_write_xmit() - send what the windows allow
  * @sk: an established socket, locked
- * @force: the persist timer expired: send what fits the window even if it
- *	is less than a segment
+ * @force: the persist timer expired: send what Nagle or MSG_MORE would hold
  *
  * Segments from SND.NXT on, while the data in flight stays within both the
  * congestion window (cc.c) and the peer's receive window (RFC 9293
  * §3.8.6, RFC 5681 §3.1), subject to Nagle. A segment larger than what the
- * window leaves is cut only when nothing is in flight and the window is at
- * least half the largest the peer offered (sender silly-window avoidance,
- * RFC 9293 §3.8.6.2.1), or when @force. If data is left waiting with
- * nothing in flight, the persist timer will send it (or probe a zero
- * window). Times one segment per round trip for RTT samples, and starts
- * the retransmission timer.
+ * window leaves is cut to fit only when nothing is in flight, as Linux's
+ * tcp_write_xmit(): silly windows are avoided by the receiver's rule
+ * (xtcp_select_window()) and by Nagle, not by holding data back from a
+ * small window (RFC 9293 §3.8.6.2.1's sender rule would need the window
+ * to be half the largest offered, and our SYN-ACK's 65535 is no measure
+ * of the peer's buffer). If data is left waiting with nothing in flight,
+ * the persist timer will send it (or probe a zero window). Times one
+ * segment per round trip for RTT samples, and starts the retransmission
+ * timer.
  */
 void xtcp_write_xmit(struct sock *sk, bool force)
 {
@@ -307,9 +321,7 @@ void xtcp_write_xmit(struct sock *sk, bool force)
 			continue;	/* sent already */
 		waiting = true;
 		if (skb->len > room) {
-			if (flight || !room ||
-			    (!force && room < xs->max_window / 2) ||
-			    xtcp_split(sk, skb, room))
+			if (flight || !room || xtcp_split(sk, skb, room))
 				break;
 		}
 		if (!force && xtcp_nagle_holds(sk, skb))

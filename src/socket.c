@@ -238,8 +238,10 @@ int xtcp_ioctl_val(struct sock *sk, int cmd, int *karg)
 }
 
 /*
- * setsockopt() at SOL_IP and at SOL_XTCP, which is xtcp's protocol number
- * (as SOL_TCP is IPPROTO_TCP). Each option behaves as the TCP option of
+ * setsockopt() at SOL_XTCP, which is xtcp's protocol number (as SOL_TCP is
+ * IPPROTO_TCP); every other level goes to the IP layer, which answers for
+ * SOL_IP and refuses the rest as for TCP's and UDP's sockets (ENOPROTOOPT;
+ * EOPNOTSUPP from getsockopt()). Each option behaves as the TCP option of
  * the same number (include/uapi/linux/xtcp.h).
  */
 static int xtcp_setsockopt(struct sock *sk, int level, int optname,
@@ -248,10 +250,8 @@ static int xtcp_setsockopt(struct sock *sk, int level, int optname,
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	int val;
 
-	if (level == SOL_IP)
-		return ip_setsockopt(sk, level, optname, optval, optlen);
 	if (level != xtcp_proto)
-		return -ENOPROTOOPT;
+		return ip_setsockopt(sk, level, optname, optval, optlen);
 	if (optname != XTCP_NODELAY && optname != XTCP_MAXSEG)
 		return -ENOPROTOOPT;
 	if (optlen < sizeof(int))
@@ -279,10 +279,8 @@ static int xtcp_getsockopt(struct sock *sk, int level, int optname,
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	int val, len;
 
-	if (level == SOL_IP)
-		return ip_getsockopt(sk, level, optname, optval, optlen);
 	if (level != xtcp_proto)
-		return -ENOPROTOOPT;
+		return ip_getsockopt(sk, level, optname, optval, optlen);
 	if (get_user(len, optlen))
 		return -EFAULT;
 	if (len < 0)
@@ -292,8 +290,11 @@ static int xtcp_getsockopt(struct sock *sk, int level, int optname,
 		val = READ_ONCE(xs->nodelay);
 		break;
 	case XTCP_MAXSEG:
-		/* as TCP's: the send MSS, or what was set while unconnected */
-		val = READ_ONCE(xs->mss) ? READ_ONCE(xs->mss) : XTCP_DEFAULT_MSS;
+		/*
+		 * as TCP's: the largest segment sent (xtcp_seg_size()), or what
+		 * was set while unconnected
+		 */
+		val = READ_ONCE(xs->mss) ? xtcp_seg_size(sk) : XTCP_DEFAULT_MSS;
 		if (READ_ONCE(xs->user_mss) &&
 		    (1 << inet_sk_state_load(sk)) & (TCPF_CLOSE | TCPF_LISTEN))
 			val = READ_ONCE(xs->user_mss);

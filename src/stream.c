@@ -25,17 +25,41 @@
  * xtcp_seg_size() - the most data send() puts in one segment
  * @sk: the socket
  *
- * The send MSS, and no more than fits one 16 KiB buffer with its headers:
- * on loopback the MSS is 65483, and a linear buffer that large would need
- * 64 KiB of contiguous memory (an order-4 allocation) per segment; 16 KiB
- * ones also keep the memory a segment costs (truesize) near its length.
+ * The send MSS, but no more than half the largest window the peer has
+ * offered (as Linux's tcp_bound_to_half_wnd()), so that two segments can
+ * be in flight: on loopback the MSS is 65495 and a default receive buffer
+ * offers a 64 KiB window. Large segments carry their data in pages
+ * (xtcp_queue_data()), at most MAX_SKB_FRAGS of them.
  *
  * Return: bytes.
  */
 u32 xtcp_seg_size(const struct sock *sk)
 {
-	return min_t(u32, xtcp_sk(sk)->mss,
-		     SKB_WITH_OVERHEAD(16384) - XTCP_HEADROOM);
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 size = min_t(u32, xs->mss, MAX_SKB_FRAGS * PAGE_SIZE);
+	u32 cutoff = xs->max_window > XTCP_DEFAULT_MSS ? xs->max_window / 2 :
+			xs->max_window;
+
+	if (cutoff && size > cutoff)
+		size = max_t(u32, cutoff, 48);	/* Linux's 68 - header */
+	return size;
+}
+
+/*
+ * The send buffer of a new connection, unless SO_SNDBUF set it: room for
+ * twice the initial window of full segments, as Linux's
+ * tcp_sndbuf_expand(), at most sysctl_wmem[2] (4 MiB).
+ */
+static void xtcp_sndbuf_expand(struct sock *sk)
+{
+	u32 per_seg = roundup_pow_of_two(xtcp_sk(sk)->mss + XTCP_HEADROOM +
+					 SKB_DATA_ALIGN(sizeof(struct skb_shared_info))) +
+		      SKB_DATA_ALIGN(sizeof(struct sk_buff));
+	u32 want = min_t(u32, 2 * XTCP_INIT_CWND * per_seg,
+			 sk->sk_prot->sysctl_wmem[2]);
+
+	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK) && sk->sk_sndbuf < want)
+		WRITE_ONCE(sk->sk_sndbuf, want);
 }
 
 /**
@@ -66,6 +90,7 @@ void xtcp_stream_init(struct sock *sk, u32 snd_wnd)
 	xs->ack_pending = false;
 	xtcp_rto_init(&xs->rto, jiffies_to_usecs(1));
 	xtcp_cc_init(&xs->cc, xs->mss, false);
+	xtcp_sndbuf_expand(sk);
 }
 
 /*
@@ -237,6 +262,68 @@ static struct sk_buff *xtcp_fillable_tail(struct sock *sk)
 	return skb;
 }
 
+/* Small writes get a linear buffer with room to grow (Nagle gathers them). */
+#define XTCP_LINEAR_MAX	(SKB_WITH_OVERHEAD(2048) - XTCP_HEADROOM)
+
+/*
+ * A new write-queue segment for @size bytes: linear if small, else a head
+ * for the headers and the data in pages (alloc_skb_with_frags()), so a
+ * 64 KiB segment needs no contiguous 64 KiB. Charged to the socket.
+ */
+static struct sk_buff *xtcp_new_data_skb(struct sock *sk, size_t size)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_skb_cb *cb;
+	struct sk_buff *skb;
+	int err;
+
+	/* a segment never takes more than half the send buffer */
+	size = min_t(size_t, size, max_t(int, READ_ONCE(sk->sk_sndbuf) / 2 -
+					 XTCP_HEADROOM - PAGE_SIZE,
+					 XTCP_LINEAR_MAX));
+	if (size <= XTCP_LINEAR_MAX)
+		skb = alloc_skb(XTCP_HEADROOM + min_t(u32, XTCP_LINEAR_MAX,
+						      xtcp_seg_size(sk)),
+				sk->sk_allocation);
+	else
+		skb = alloc_skb_with_frags(XTCP_HEADROOM, size, 0, &err,
+					   sk->sk_allocation);
+	if (!skb)
+		return NULL;
+	if (!sk_wmem_schedule(sk, skb->truesize)) {
+		kfree_skb(skb);
+		return NULL;
+	}
+	skb_reserve(skb, XTCP_HEADROOM);
+	cb = XTCP_SKB_CB(skb);
+	memset(cb, 0, sizeof(*cb));
+	cb->seq = xs->write_seq;
+	cb->end_seq = xs->write_seq;
+	return skb;
+}
+
+/* Fill the pages of a new segment from @msg; the data's checksum. */
+static int xtcp_copy_to_frags(struct sk_buff *skb, struct msghdr *msg,
+			      size_t size, __wsum *csum)
+{
+	int i, off = 0;
+
+	for (i = 0; i < skb_shinfo(skb)->nr_frags; i++) {
+		skb_frag_t *frag = &skb_shinfo(skb)->frags[i];
+		u32 n = skb_frag_size(frag);
+		__wsum part = 0;
+
+		if (!csum_and_copy_from_iter_full(skb_frag_address(frag), n,
+						  &part, &msg->msg_iter))
+			return -EFAULT;
+		*csum = csum_block_add(*csum, part, off);
+		off += n;
+	}
+	skb->len += size;
+	skb->data_len += size;
+	return 0;
+}
+
 /*
  * Copy up to @size bytes of @msg to the write queue: into the unsent tail
  * if it has room, else into a new segment. The data's checksum is taken
@@ -251,36 +338,28 @@ static int xtcp_queue_data(struct sock *sk, struct msghdr *msg, size_t size)
 	bool fresh = !skb;
 
 	if (fresh) {
-		/* small writes get room to grow: Nagle gathers them here */
-		u32 room = max_t(u32, size, SKB_WITH_OVERHEAD(2048) -
-				 XTCP_HEADROOM);
-
-		skb = alloc_skb(XTCP_HEADROOM + min_t(u32, room,
-						      xtcp_seg_size(sk)),
-				sk->sk_allocation);
+		skb = xtcp_new_data_skb(sk, size);
 		if (!skb)
 			return -ENOBUFS;
-		if (!sk_wmem_schedule(sk, skb->truesize)) {
-			kfree_skb(skb);
-			return -ENOBUFS;
-		}
-		skb_reserve(skb, XTCP_HEADROOM);
-		cb = XTCP_SKB_CB(skb);
-		memset(cb, 0, sizeof(*cb));
-		cb->seq = xs->write_seq;
-		cb->end_seq = xs->write_seq;
 	}
 	cb = XTCP_SKB_CB(skb);
-	size = min_t(size_t, size, min_t(u32, skb_tailroom(skb),
-					 xtcp_seg_size(sk) - skb->len));
-	if (!csum_and_copy_from_iter_full(skb_tail_pointer(skb), size, &csum,
-					  &msg->msg_iter)) {
-		if (fresh)
+	if (skb_shinfo(skb)->nr_frags) {	/* fresh, from alloc_skb_with_frags() */
+		if (xtcp_copy_to_frags(skb, msg, size, &csum)) {
 			kfree_skb(skb);
-		return -EFAULT;
+			return -EFAULT;
+		}
+	} else {
+		size = min_t(size_t, size, min_t(u32, skb_tailroom(skb),
+						 xtcp_seg_size(sk) - skb->len));
+		if (!csum_and_copy_from_iter_full(skb_tail_pointer(skb), size,
+						  &csum, &msg->msg_iter)) {
+			if (fresh)
+				kfree_skb(skb);
+			return -EFAULT;
+		}
+		skb_put(skb, size);
 	}
-	cb->csum = csum_block_add(cb->csum, csum, skb->len);
-	skb_put(skb, size);
+	cb->csum = csum_block_add(cb->csum, csum, cb->end_seq - cb->seq);
 	cb->end_seq += size;
 	xs->write_seq = cb->end_seq;
 	if (fresh) {
@@ -300,6 +379,7 @@ static int xtcp_queue_data(struct sock *sk, struct msghdr *msg, size_t size)
  * As Linux TCP: waits for a connection in progress (or EAGAIN), EPIPE
  * (and SIGPIPE unless MSG_NOSIGNAL) when the connection cannot send, blocks
  * while the send buffer is full or returns what fit (EAGAIN if nothing).
+ * With MSG_MORE a short last segment waits for more (output.c).
  *
  * Return: bytes queued, or a negative errno.
  */
@@ -311,6 +391,7 @@ int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	if (msg->msg_flags & MSG_OOB)
 		return -EOPNOTSUPP;
 	lock_sock(sk);
+	xtcp_sk(sk)->more = msg->msg_flags & MSG_MORE;
 	timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
 	if ((1 << sk->sk_state) & ~(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) {
 		err = sk_stream_wait_connect(sk, &timeo);

@@ -67,6 +67,9 @@
  */
 #define XTCP_SYNACK_WINDOW	U16_MAX
 
+/* Linux's TCP_INIT_CWND, in segments: sizes the initial send buffer. */
+#define XTCP_INIT_CWND		10
+
 /* XTCP_MAXSEG limits, Linux's TCP_MIN_MSS and MAX_TCP_WINDOW. */
 #define XTCP_MIN_USER_MSS	88
 #define XTCP_MAX_USER_MSS	32767
@@ -179,6 +182,7 @@ struct xtcp_net {
  * @rcv_wscale: ours: the window fields we send are shifted right by it
  * @ws_sent: our SYN offered window scaling
  * @nodelay: XTCP_NODELAY: Nagle's algorithm off
+ * @more: the last send() had MSG_MORE: a short last segment waits
  * @ack_pending: data arrived that no segment has acknowledged yet
  * @probes_out: zero-window probes since the peer last acknowledged anything
  * @probe_backoff: doublings of the persist timer (reset when the window
@@ -226,6 +230,7 @@ struct xtcp_sock {
 	u8 rcv_wscale;
 	bool ws_sent;
 	bool nodelay;
+	bool more;
 	bool ack_pending;
 	u8 retransmits;
 	u8 probes_out;

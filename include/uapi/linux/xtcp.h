@@ -25,8 +25,9 @@
  * module loaded as proto=254, pass 254. Each option has the number of the
  * TCP option it mirrors and the same meaning, values and errors, so code
  * written for TCP needs only the level changed. Other TCP options are not
- * implemented: ENOPROTOOPT. On an xtcp socket SOL_TCP is not a valid level
- * (ENOPROTOOPT, as for a UDP socket).
+ * implemented: ENOPROTOOPT. On an xtcp socket SOL_TCP is another protocol's
+ * level, refused as on a UDP socket (setsockopt ENOPROTOOPT, getsockopt
+ * EOPNOTSUPP).
  */
 #define SOL_XTCP		IPPROTO_XTCP
 
@@ -35,7 +36,7 @@
 /*
  * int: the largest segment to send and to announce in the SYN's MSS option
  * (88..32767; 0 restores the route's); set before connect() or listen().
- * Read on a connection: the send MSS in use.
+ * Read on a connection: the largest segment it sends.
  */
 #define XTCP_MAXSEG		2	/* TCP_MAXSEG */
 
