@@ -241,7 +241,7 @@ TEST_F(mod, taken_proto_refused)
 }
 
 /* Slab caches xtcp.ko creates at load and destroys at unload. */
-static const char * const xtcp_caches[] = { "XTCP", "xtcp_req" };
+static const char * const xtcp_caches[] = { "XTCP", "xtcp_req", "xtcp_tw" };
 #define N_XTCP_CACHES (sizeof(xtcp_caches) / sizeof(xtcp_caches[0]))
 
 /*

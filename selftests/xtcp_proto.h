@@ -135,6 +135,7 @@ static inline long mib(int proto, const char *name)
 		{ "RetransSegs", "/proc/net/snmp", "Tcp", "RetransSegs" },
 		{ "ListenOverflows", "/proc/net/netstat", "TcpExt", "ListenOverflows" },
 		{ "ListenDrops", "/proc/net/netstat", "TcpExt", "ListenDrops" },
+		{ "ChallengeAcks", "/proc/net/netstat", "TcpExt", "TCPChallengeACK" },
 		{ "SynRetrans", "/proc/net/netstat", "TcpExt", "TCPSynRetrans" },
 		{ "SynAckRetrans", "/proc/net/netstat", "TcpExt", "TCPSynRetrans" },
 		{ "Timeouts", "/proc/net/netstat", "TcpExt", "TCPTimeouts" },

@@ -8,7 +8,10 @@
  *   lhash  listeners (sk_node), by local port
  *   ehash  connections (sk_node), by 4-tuple
  *   rhash  half-open entries (struct xtcp_req), by 4-tuple
- * lhash, ehash and rhash change under xtcp_net.lock and are read under RCU.
+ *   twhash TIME_WAIT entries (struct xtcp_tw), by 4-tuple
+ *   tw_bhash  TIME_WAIT entries by local port: they keep it in use
+ * lhash, ehash, rhash and twhash change under xtcp_net.lock and are read
+ * under RCU; bhash and tw_bhash are under xtcp_net.port_lock.
  * Sockets and half-open entries come from SLAB_TYPESAFE_BY_RCU slabs, as
  * TCP's: an object found may be freed and reused meanwhile, so a lookup
  * takes a reference with refcount_inc_not_zero() and checks the keys
@@ -61,21 +64,28 @@ int xtcp_demux_net_init(struct xtcp_net *xn)
 		xtcp_hash_secret = get_random_u32() | 1;
 	spin_lock_init(&xn->port_lock);
 	spin_lock_init(&xn->lock);
-	for (i = 0; i < XTCP_BHASH_SIZE; i++)
+	for (i = 0; i < XTCP_BHASH_SIZE; i++) {
 		INIT_HLIST_HEAD(&xn->bhash[i]);
+		INIT_HLIST_HEAD(&xn->tw_bhash[i]);
+	}
+	atomic_set(&xn->tw_count, 0);
+	atomic_set(&xn->orphans, 0);
 	for (i = 0; i < XTCP_LHASH_SIZE; i++)
 		INIT_HLIST_NULLS_HEAD(&xn->lhash[i], i);
 	xn->ehash = kvmalloc_array(XTCP_EHASH_SIZE, sizeof(*xn->ehash),
 				   GFP_KERNEL);
 	xn->rhash = kvmalloc_array(XTCP_EHASH_SIZE, sizeof(*xn->rhash),
 				   GFP_KERNEL);
-	if (!xn->ehash || !xn->rhash) {
+	xn->twhash = kvmalloc_array(XTCP_EHASH_SIZE, sizeof(*xn->twhash),
+				    GFP_KERNEL);
+	if (!xn->ehash || !xn->rhash || !xn->twhash) {
 		xtcp_demux_net_exit(xn);
 		return -ENOMEM;
 	}
 	for (i = 0; i < XTCP_EHASH_SIZE; i++) {
 		INIT_HLIST_NULLS_HEAD(&xn->ehash[i], i);
 		INIT_HLIST_NULLS_HEAD(&xn->rhash[i], i);
+		INIT_HLIST_NULLS_HEAD(&xn->twhash[i], i);
 	}
 	return 0;
 }
@@ -88,8 +98,10 @@ void xtcp_demux_net_exit(struct xtcp_net *xn)
 {
 	kvfree(xn->ehash);
 	kvfree(xn->rhash);
+	kvfree(xn->twhash);
 	xn->ehash = NULL;
 	xn->rhash = NULL;
+	xn->twhash = NULL;
 }
 
 /* Do @sk and @sk2 want addresses that overlap? 0.0.0.0 overlaps all. */
@@ -120,12 +132,38 @@ static bool xtcp_bind_conflict(const struct sock *sk, const struct sock *sk2)
 	return xtcp_addr_overlap(sk, sk2);
 }
 
+/*
+ * Would binding @sk to the port TIME_WAIT entry @tw holds conflict? The
+ * same rule: an entry is never listening, and carries its socket's
+ * SO_REUSEADDR and device.
+ */
+static bool xtcp_tw_bind_conflict(const struct sock *sk,
+				  const struct xtcp_tw *tw)
+{
+	int dev = sk->sk_bound_dev_if;
+
+	if (dev && tw->bound_dev_if && dev != tw->bound_dev_if)
+		return false;
+	if (sk->sk_reuse && tw->reuse)
+		return false;
+	return !sk->sk_rcv_saddr || sk->sk_rcv_saddr == tw->laddr;
+}
+
+static struct hlist_head *xtcp_tw_bucket(struct xtcp_net *xn, u16 port)
+{
+	return &xn->tw_bhash[hash_32(port, XTCP_BHASH_BITS)];
+}
+
 static bool xtcp_port_used(struct xtcp_net *xn, u16 port)
 {
+	struct xtcp_tw *tw;
 	struct sock *sk2;
 
 	sk_for_each_bound(sk2, xtcp_bucket(xn, port))
 		if (inet_sk(sk2)->inet_num == port)
+			return true;
+	hlist_for_each_entry(tw, xtcp_tw_bucket(xn, port), bind_node)
+		if (ntohs(tw->lport) == port)
 			return true;
 	return false;
 }
@@ -133,11 +171,15 @@ static bool xtcp_port_used(struct xtcp_net *xn, u16 port)
 static bool xtcp_port_conflict(struct xtcp_net *xn, const struct sock *sk,
 			       u16 port)
 {
+	struct xtcp_tw *tw;
 	struct sock *sk2;
 
 	sk_for_each_bound(sk2, xtcp_bucket(xn, port))
 		if (inet_sk(sk2)->inet_num == port &&
 		    xtcp_bind_conflict(sk, sk2))
+			return true;
+	hlist_for_each_entry(tw, xtcp_tw_bucket(xn, port), bind_node)
+		if (ntohs(tw->lport) == port && xtcp_tw_bind_conflict(sk, tw))
 			return true;
 	return false;
 }
@@ -205,8 +247,20 @@ static bool xtcp_connect_port_ok(struct xtcp_net *xn, const struct sock *sk,
 				 u16 port)
 {
 	const struct inet_sock *inet = inet_sk(sk);
+	struct xtcp_tw *tw;
 	struct sock *sk2;
 
+	/* a TIME_WAIT entry keeps its 4-tuple (no timestamps to tell) */
+	hlist_for_each_entry(tw, xtcp_tw_bucket(xn, port), bind_node) {
+		if (ntohs(tw->lport) != port)
+			continue;
+		if (!tw->connect_port)
+			return false;
+		if (tw->raddr == inet->inet_daddr &&
+		    tw->rport == inet->inet_dport &&
+		    tw->laddr == inet->inet_saddr)
+			return false;
+	}
 	sk_for_each_bound(sk2, xtcp_bucket(xn, port)) {
 		const struct inet_sock *inet2 = inet_sk(sk2);
 
@@ -516,4 +570,97 @@ void xtcp_req_unhash(struct net *net, struct xtcp_req *req)
 	spin_lock_bh(&xn->lock);
 	hlist_nulls_del_init_rcu(&req->hash_node);
 	spin_unlock_bh(&xn->lock);
+}
+
+/* Is TIME_WAIT entry @tw for this 4-tuple (seen from a segment)? */
+static bool xtcp_tw_match(const struct xtcp_tw *tw, __be32 saddr,
+			  __be16 sport, __be32 daddr, __be16 dport)
+{
+	return tw->raddr == saddr && tw->rport == sport &&
+	       tw->laddr == daddr && tw->lport == dport;
+}
+
+/**
+ * xtcp_lookup_tw() - the TIME_WAIT entry a segment belongs to
+ * @net: namespace
+ * @saddr: the segment's source address
+ * @sport: its source port
+ * @daddr: its destination address
+ * @dport: its destination port
+ *
+ * Return: the entry with a reference held, or NULL.
+ */
+struct xtcp_tw *xtcp_lookup_tw(struct net *net, __be32 saddr, __be16 sport,
+			       __be32 daddr, __be16 dport)
+{
+	struct xtcp_net *xn = xtcp_pernet(net);
+	u32 slot = xtcp_ehashfn(daddr, dport, saddr, sport);
+	struct hlist_nulls_node *node;
+	struct xtcp_tw *tw;
+
+	rcu_read_lock();
+begin:
+	hlist_nulls_for_each_entry_rcu(tw, node, &xn->twhash[slot], hash_node) {
+		if (!xtcp_tw_match(tw, saddr, sport, daddr, dport))
+			continue;
+		if (unlikely(!refcount_inc_not_zero(&tw->refcnt)))
+			goto begin;
+		if (unlikely(!xtcp_tw_match(tw, saddr, sport, daddr, dport))) {
+			xtcp_tw_put(tw);	/* reused meanwhile */
+			goto begin;
+		}
+		goto out;
+	}
+	if (get_nulls_value(node) != slot)
+		goto begin;
+	tw = NULL;
+out:
+	rcu_read_unlock();
+	return tw;
+}
+
+/**
+ * xtcp_tw_hash() - enter a TIME_WAIT entry in the tables
+ * @net: namespace
+ * @tw: the entry, its keys set; it now holds its local port
+ */
+void xtcp_tw_hash(struct net *net, struct xtcp_tw *tw)
+{
+	struct xtcp_net *xn = xtcp_pernet(net);
+
+	spin_lock_bh(&xn->lock);
+	spin_lock(&xn->port_lock);
+	hlist_add_head(&tw->bind_node, xtcp_tw_bucket(xn, ntohs(tw->lport)));
+	spin_unlock(&xn->port_lock);
+	hlist_nulls_add_head_rcu(&tw->hash_node,
+				 &xn->twhash[xtcp_ehashfn(tw->laddr, tw->lport,
+							  tw->raddr,
+							  tw->rport)]);
+	tw->hashed = true;
+	spin_unlock_bh(&xn->lock);
+}
+
+/**
+ * xtcp_tw_unhash() - take a TIME_WAIT entry out of the tables
+ * @net: namespace
+ * @tw: the entry
+ *
+ * Return: true if it was in them (the caller drops the tables' reference).
+ */
+bool xtcp_tw_unhash(struct net *net, struct xtcp_tw *tw)
+{
+	struct xtcp_net *xn = xtcp_pernet(net);
+	bool was;
+
+	spin_lock_bh(&xn->lock);
+	was = tw->hashed;
+	if (was) {
+		tw->hashed = false;
+		hlist_nulls_del_init_rcu(&tw->hash_node);
+		spin_lock(&xn->port_lock);
+		hlist_del_init(&tw->bind_node);
+		spin_unlock(&xn->port_lock);
+	}
+	spin_unlock_bh(&xn->lock);
+	return was;
 }

@@ -7,9 +7,12 @@
  *   LISTEN           xtcp_conn_request() (listen.c)    §3.10.7.2
  *   SYN_RECV entry   xtcp_req_rcv() (listen.c)         §3.10.7.4
  *   SYN_SENT         xtcp_rcv_synsent()                §3.10.7.3
- *   SYN_RECV socket, ESTABLISHED
+ *   SYN_RECV socket, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT,
+ *   CLOSING, LAST_ACK
  *                    xtcp_rcv_synchronized()           §3.10.7.4
- * Lookup order: connection, half-open entry, listener.
+ *                    (the FIN bit, eighth: xtcp_fin())
+ *   TIME_WAIT        xtcp_tw_rcv() (timewait.c)        §3.10.7.4
+ * Lookup order: connection, TIME_WAIT entry, half-open entry, listener.
  */
 
 #include <linux/skbuff.h>
@@ -200,6 +203,7 @@ static bool xtcp_try_merge(struct sock *sk, struct sk_buff *to,
 	int delta;
 
 	if (!to || XTCP_SKB_CB(to)->end_seq != XTCP_SKB_CB(skb)->seq ||
+	    (XTCP_SKB_CB(skb)->h.flags & XTCP_FIN) ||
 	    !skb_try_coalesce(to, skb, &stolen, &delta))
 		return false;
 	XTCP_SKB_CB(to)->end_seq = XTCP_SKB_CB(skb)->end_seq;
@@ -224,9 +228,10 @@ static void xtcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
 
 /*
  * Out-of-order segments that RCV.NXT has reached: to the receive queue,
- * trimmed of what arrived meanwhile. True if any moved (a hole filled).
+ * trimmed of what arrived meanwhile. True if any moved (a hole filled);
+ * *@fin if the last one carried the peer's FIN.
  */
-static bool xtcp_ooo_drain(struct sock *sk)
+static bool xtcp_ooo_drain(struct sock *sk, bool *fin)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_skb_cb *cb;
@@ -245,6 +250,7 @@ static bool xtcp_ooo_drain(struct sock *sk)
 			continue;
 		}
 		cb->seq = xs->rcv_nxt;
+		*fin = cb->h.flags & XTCP_FIN;
 		xtcp_queue_rcv(sk, skb);
 	}
 	return moved;
@@ -291,6 +297,7 @@ static bool xtcp_ooo_insert(struct sock *sk, struct sk_buff *skb)
 			if (pskb_trim(skb, XTCP_SKB_CB(next)->seq - cb->seq))
 				return false;
 			cb->end_seq = XTCP_SKB_CB(next)->seq;
+			cb->h.flags &= ~XTCP_FIN;	/* cut off with the tail */
 			break;
 		}
 		__skb_unlink(next, q);
@@ -330,32 +337,91 @@ static struct sk_buff *xtcp_compact(struct sk_buff *skb)
 }
 
 /*
- * Data (RFC 9293 §3.10.7.4, seventh). What was received before is trimmed
- * off; what lies beyond the window we advertised is dropped (first check)
- * or trimmed off; data at RCV.NXT goes to the receive queue, with any
- * out-of-order segments it reaches; data beyond it to the out-of-order
- * queue. A segment that does not fit the receive buffer is dropped
- * (PruneDrops) after the out-of-order queue has given way. Duplicates, out-
- * of-order segments and hole fillers are acknowledged at once, the rest
- * per the delayed-ACK rule. True if @skb was queued (not to be freed).
+ * The peer's FIN, in order (RFC 9293 §3.10.7.4, eighth): it takes one
+ * sequence number, recv() returns 0 once the data is read, and the state
+ * moves on. The ACK waits like any (delayed ACK), so a program that
+ * closes at once sends its FIN with it (three segments instead of four),
+ * except in FIN_WAIT_1 and FIN_WAIT_2, where it goes at once, as Linux's.
+ */
+static void xtcp_fin(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	WRITE_ONCE(xs->rcv_nxt, xs->rcv_nxt + 1);
+	xs->ack_pending = true;
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
+	sock_set_flag(sk, SOCK_DONE);
+	switch (sk->sk_state) {
+	case TCP_SYN_RECV:
+	case TCP_ESTABLISHED:
+		xtcp_set_state(sk, TCP_CLOSE_WAIT);
+		break;
+	case TCP_FIN_WAIT1:		/* simultaneous close */
+		xtcp_send_ack(sk);
+		xtcp_set_state(sk, TCP_CLOSING);
+		break;
+	case TCP_FIN_WAIT2:
+		xtcp_send_ack(sk);
+		xtcp_time_wait(sk);	/* wakes the owner, if any */
+		return;
+	}
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_state_change(sk);
+}
+
+/*
+ * Data and FIN (RFC 9293 §3.10.7.4, seventh and eighth). What was received
+ * before is trimmed off; what lies beyond the window we advertised is
+ * dropped (first check) or trimmed off; data at RCV.NXT goes to the
+ * receive queue, with any out-of-order segments it reaches; data beyond it
+ * to the out-of-order queue (a FIN there too, on its segment's data). A
+ * segment that does not fit the receive buffer is dropped (PruneDrops)
+ * after the out-of-order queue has given way. Duplicates, out-of-order
+ * segments and hole fillers are acknowledged at once, the rest per the
+ * delayed-ACK rule. After the peer's FIN (CLOSE_WAIT, CLOSING, LAST_ACK)
+ * text is ignored and only acknowledged; new data for a program that
+ * closed its receiving side (FIN_WAIT_*) is answered with RST, as Linux's
+ * (AbortOnData). True if @skb was queued (not to be freed).
  */
 static bool xtcp_data(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 edge = xs->rcv_wup + xs->rcv_wnd;
-	bool queued = false, now = true, copied = false;
+	bool queued = false, now = true, fin = false, copied = false;
 	struct sk_buff *compact;
 
-	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DATASEGSIN);
 	xs->ack_pending = true;
 	cb->seq = cb->h.seq;
 	cb->end_seq = cb->h.seq + cb->len;
+	if ((1 << sk->sk_state) & (TCPF_CLOSE_WAIT | TCPF_CLOSING | TCPF_LAST_ACK))
+		goto out;	/* the peer's FIN came before: nothing new */
+	if (!cb->len) {		/* a FIN alone */
+		if (cb->seq == xs->rcv_nxt && skb_queue_empty(&xs->ooo_queue)) {
+			xtcp_fin(sk);
+			now = false;
+		}
+		goto out;	/* else old, or early: dropped (resent) */
+	}
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DATASEGSIN);
 	xs->rcv_mss = max(xs->rcv_mss, cb->len);
-	if (sk->sk_shutdown & RCV_SHUTDOWN ||
-	    !xtcp_seq_after(cb->end_seq, xs->rcv_nxt) ||
-	    !xtcp_seq_before(cb->seq, edge))
-		goto out;	/* nobody reads it; old; or beyond the window */
+	if (!xtcp_seq_after(cb->end_seq, xs->rcv_nxt) ||
+	    !xtcp_seq_before(cb->seq, edge)) {
+		/* old, or beyond the window; a FIN right at RCV.NXT counts */
+		if ((cb->h.flags & XTCP_FIN) && cb->end_seq == xs->rcv_nxt &&
+		    skb_queue_empty(&xs->ooo_queue)) {
+			xtcp_fin(sk);
+			now = false;
+		}
+		goto out;
+	}
+	if ((1 << sk->sk_state) & (TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2) &&
+	    sk->sk_shutdown & RCV_SHUTDOWN) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ABORTONDATA);
+		xtcp_send_active_rst(sk);
+		xtcp_done(sk, ECONNRESET);
+		return false;
+	}
 
 	__skb_pull(skb, cb->h.hdr_len);	/* linear: xtcp_parse() */
 	skb_dst_drop(skb);
@@ -363,6 +429,7 @@ static bool xtcp_data(struct sock *sk, struct sk_buff *skb)
 		if (pskb_trim(skb, edge - cb->seq))
 			goto out;
 		cb->end_seq = edge;
+		cb->h.flags &= ~XTCP_FIN;	/* beyond the window too */
 	}
 	compact = xtcp_compact(skb);
 	if (compact) {
@@ -388,10 +455,13 @@ static bool xtcp_data(struct sock *sk, struct sk_buff *skb)
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_PRUNEDROPS);
 		goto out;
 	}
+	fin = cb->h.flags & XTCP_FIN;
 	xtcp_queue_rcv(sk, skb);
 	queued = true;
-	now = xtcp_ooo_drain(sk) || !skb_queue_empty(&xs->ooo_queue);
+	now = xtcp_ooo_drain(sk, &fin) || !skb_queue_empty(&xs->ooo_queue);
 	sk->sk_data_ready(sk);
+	if (fin)
+		xtcp_fin(sk);
 out:
 	xtcp_write_xmit(sk, false);	/* data of ours carries the ACK */
 	xtcp_ack_snd_check(sk, now);
@@ -403,15 +473,46 @@ out:
 }
 
 /*
- * SYN_RECV (a socket, after a simultaneous open) and ESTABLISHED
- * (§3.10.7.4). FIN and the closing states come with the teardown issue.
- * True if @skb was queued (not to be freed).
+ * Our FIN is acknowledged (fifth, per state): FIN_WAIT_1 -> FIN_WAIT_2
+ * (an orphan there waits fin_timeout at most); CLOSING -> TIME_WAIT;
+ * LAST_ACK -> CLOSED. False if the connection is over.
+ */
+static bool xtcp_fin_acked(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!xs->fin_queued || xs->snd_una != xs->write_seq)
+		return true;
+	switch (sk->sk_state) {
+	case TCP_FIN_WAIT1:
+		xtcp_set_state(sk, TCP_FIN_WAIT2);
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | SEND_SHUTDOWN);
+		if (sock_flag(sk, SOCK_DEAD))
+			xtcp_fin_wait2_timer_arm(sk);
+		else
+			sk->sk_state_change(sk);
+		return true;
+	case TCP_CLOSING:
+		xtcp_time_wait(sk);
+		return false;
+	case TCP_LAST_ACK:
+		xtcp_done(sk, 0);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The synchronized states, a socket's (§3.10.7.4): SYN_RECV after a
+ * simultaneous open, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT,
+ * CLOSING, LAST_ACK. True if @skb was queued (not to be freed).
  */
 static bool xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 {
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	const struct xtcp_hdr *h = &cb->h;
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 end = h->seq + cb->len + !!(h->flags & XTCP_FIN);
 
 	/* the peer's SYN-ACK that completes a simultaneous open */
 	if (sk->sk_state == TCP_SYN_RECV && (h->flags & XTCP_SYN) &&
@@ -424,25 +525,43 @@ static bool xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	 * first, check the sequence number (§3.10.7.4): acceptable if it
 	 * overlaps the window we advertised last, as Linux's tcp_sequence()
 	 * (an ACK may carry an older sequence number); else answered with an
-	 * ACK. A RST must start exactly at RCV.NXT.
+	 * ACK (a RST is dropped).
 	 */
-	if (xtcp_seq_before(h->seq + cb->len, xs->rcv_wup) ||
-	    xtcp_seq_after(h->seq, xs->rcv_nxt + xs->rcv_wnd) ||
-	    ((h->flags & XTCP_RST) && h->seq != xs->rcv_nxt)) {
+	if (xtcp_seq_before(end, xs->rcv_wup) ||
+	    xtcp_seq_after(h->seq, xs->rcv_nxt + xs->rcv_wnd)) {
 		if (!(h->flags & XTCP_RST))
 			xtcp_send_ack(sk);
 		return false;
 	}
-	/* second, the RST bit */
+	/*
+	 * second, the RST bit: exactly at RCV.NXT it ends the connection
+	 * (ECONNRESET; EPIPE in CLOSE_WAIT, as Linux's); elsewhere in the
+	 * window it gets a challenge ACK (RFC 5961 §3.2)
+	 */
 	if (h->flags & XTCP_RST) {
-		xtcp_done(sk, sk->sk_state == TCP_SYN_RECV ? ECONNREFUSED :
-			  ECONNRESET);
+		if (h->seq != xs->rcv_nxt) {
+			xtcp_send_challenge_ack(sk);
+			return false;
+		}
+		switch (sk->sk_state) {
+		case TCP_SYN_RECV:
+			xtcp_done(sk, ECONNREFUSED);
+			break;
+		case TCP_CLOSE_WAIT:
+			xtcp_done(sk, EPIPE);
+			break;
+		case TCP_CLOSING:
+		case TCP_LAST_ACK:
+			xtcp_done(sk, 0);
+			break;
+		default:
+			xtcp_done(sk, ECONNRESET);
+		}
 		return false;
 	}
-	/* fourth, a SYN in the window: abort (RFC 9293, before RFC 5961) */
+	/* fourth, a SYN in the window: a challenge ACK (RFC 5961 §4.2) */
 	if (h->flags & XTCP_SYN) {
-		xtcp_send_sk(sk, XTCP_RST, xs->snd_nxt, false);
-		xtcp_done(sk, ECONNRESET);
+		xtcp_send_challenge_ack(sk);
 		return false;
 	}
 	/* fifth, the ACK field */
@@ -457,8 +576,10 @@ static bool xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	}
 	if (!xtcp_ack(sk, h, cb->len))
 		return false;
-	/* seventh, the segment text */
-	if (cb->len)
+	if (!xtcp_fin_acked(sk))
+		return false;
+	/* seventh and eighth, the segment text and the FIN bit */
+	if (cb->len || (h->flags & XTCP_FIN))
 		return xtcp_data(sk, skb);
 	xtcp_write_xmit(sk, false);	/* the windows may have opened */
 	return false;
@@ -473,6 +594,11 @@ static int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		break;
 	case TCP_SYN_RECV:
 	case TCP_ESTABLISHED:
+	case TCP_FIN_WAIT1:
+	case TCP_FIN_WAIT2:
+	case TCP_CLOSE_WAIT:
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
 		if (xtcp_rcv_synchronized(sk, skb))
 			return 0;	/* queued for recv() */
 		break;
@@ -543,8 +669,8 @@ static void xtcp_rcv_established(struct sock *sk, struct sk_buff *skb)
  * Counts it (InSegs), rejects a malformed header or options (InErrs) and a
  * bad checksum over the pseudo-header with xtcp's protocol number
  * (InCsumErrors and InErrs, as Linux TCP counts them), then finds what it
- * belongs to: a connection, a half-open entry, a listener, or nothing
- * (answered with RST).
+ * belongs to: a connection, a TIME_WAIT entry, a half-open entry, a
+ * listener, or nothing (answered with RST).
  *
  * Return: 0 (the packet is always consumed).
  */
@@ -554,6 +680,7 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 	const struct iphdr *iph;
 	const struct xtcp_hdr *h;
 	struct xtcp_req *req;
+	struct xtcp_tw *tw;
 	struct sock *sk;
 
 	if (skb->pkt_type != PACKET_HOST)
@@ -570,6 +697,15 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 		xtcp_rcv_established(sk, skb);
 		sock_put(sk);
 		return 0;
+	}
+	tw = xtcp_lookup_tw(net, iph->saddr, htons(h->sport), iph->daddr,
+			    htons(h->dport));
+	if (tw) {
+		bool reopen = xtcp_tw_rcv(tw, skb);
+
+		xtcp_tw_put(tw);
+		if (!reopen)
+			goto discard;
 	}
 	req = xtcp_lookup_req(net, iph->saddr, htons(h->sport), iph->daddr,
 			      htons(h->dport));

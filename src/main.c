@@ -66,6 +66,9 @@ static int __init xtcp_init(void)
 	err = xtcp_req_cache_init();
 	if (err)
 		goto out;
+	err = xtcp_tw_cache_init();
+	if (err)
+		goto out_req_cache;
 	err = xtcp_netns_register();
 	if (err)
 		goto out_cache;
@@ -88,6 +91,8 @@ out_protosw:
 out_netns:
 	xtcp_netns_unregister();
 out_cache:
+	xtcp_tw_cache_exit();
+out_req_cache:
 	xtcp_req_cache_exit();
 out:
 	return err;
@@ -99,6 +104,7 @@ static void __exit xtcp_exit(void)
 	inet_unregister_protosw(&xtcp_protosw);
 	proto_unregister(&xtcp_prot);
 	xtcp_netns_unregister();
+	xtcp_tw_cache_exit();
 	xtcp_req_cache_exit();
 }
 

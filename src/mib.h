@@ -36,6 +36,18 @@ enum xtcp_mib_field {
 	XTCP_MIB_OUTOFORDERQUEUED, /* segments put on the out-of-order queue */
 	XTCP_MIB_ZEROWINDOWPROBES, /* window probes sent to a zero window */
 	XTCP_MIB_PRUNEDROPS,	/* segments dropped: receive buffer full */
+	XTCP_MIB_ESTABRESETS,	/* ESTABLISHED or CLOSE_WAIT -> CLOSED */
+	XTCP_MIB_TIMEWAITENTERED, /* connections that entered TIME_WAIT */
+	XTCP_MIB_CURRTIMEWAIT,	/* TIME_WAIT entries now */
+	XTCP_MIB_TIMEWAITREOPENED, /* TIME_WAIT entries a new SYN reopened */
+	XTCP_MIB_TIMEWAITOVERFLOW, /* TIME_WAIT skipped: max_tw_buckets */
+	XTCP_MIB_FINWAIT2TIMEOUTS, /* orphans dropped after fin_timeout */
+	XTCP_MIB_ABORTONCLOSE,	/* RST: closed with unread data */
+	XTCP_MIB_ABORTONLINGER,	/* RST: closed with SO_LINGER {1, 0} */
+	XTCP_MIB_ABORTONDATA,	/* RST: data for a closed receiver */
+	XTCP_MIB_CHALLENGEACKS,	/* challenge ACKs sent (RFC 5961) */
+	XTCP_MIB_ORPHANS,	/* orphaned connections now */
+	XTCP_MIB_ORPHANOVERFLOWS, /* RST: max_orphans reached at close */
 	XTCP_MIB_MAX
 };
 

@@ -59,6 +59,7 @@ static void __net_exit xtcp_net_exit(struct net *net)
 {
 	struct xtcp_net *xn = xtcp_pernet(net);
 
+	xtcp_tw_purge(net);	/* TIME_WAIT entries do not outlive it */
 	inet_ctl_sock_destroy(xn->ctl_sk);
 	xtcp_proc_net_exit(net);
 	xtcp_sysctl_net_exit(net);

@@ -185,7 +185,8 @@ static int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb)
 		.dport = ntohs(inet->inet_dport),
 		.seq = cb->seq,
 		.ack = xtcp_sk(sk)->rcv_nxt,
-		.flags = XTCP_ACK | (cb->psh ? XTCP_PSH : 0),
+		.flags = XTCP_ACK | (cb->psh ? XTCP_PSH : 0) |
+			 (cb->fin ? XTCP_FIN : 0),
 		.window = xtcp_window_field(sk, XTCP_ACK),
 	};
 	u8 hdr[XTCP_HDR_MAX];
@@ -222,7 +223,8 @@ static void xtcp_count_data(struct sock *sk, struct sk_buff *skb)
 		cb->retransmitted = true;
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
 	} else {
-		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DATASEGSOUT);
+		if (skb->len)
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DATASEGSOUT);
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OUTSEGS);
 	}
 }
@@ -263,6 +265,7 @@ static int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	ncb->seq = cb->seq + len;
 	cb->end_seq = ncb->seq;
 	cb->psh = false;
+	cb->fin = false;	/* the FIN, if any, stays last */
 	cb->csum = skb_checksum(skb, 0, len, 0);
 	ncb->csum = skb_checksum(nskb, 0, rest, 0);
 	__skb_queue_after(&sk->sk_write_queue, skb, nskb);
@@ -275,13 +278,14 @@ static int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
  * after a send() with MSG_MORE it waits in any case (the next send(), or
  * the persist timer, moves it), as Linux's cork. Only the last segment of
  * the queue can be short: send() fills the tail before it starts another.
+ * A FIN is never held (as Linux's).
  */
 static bool xtcp_nagle_holds(const struct sock *sk, const struct sk_buff *skb)
 {
 	const struct xtcp_sock *xs = xtcp_sk(sk);
 
 	return (xs->more || (!xs->nodelay && xs->snd_nxt != xs->snd_una)) &&
-	       skb->len < xtcp_seg_size(sk) &&
+	       skb->len < xtcp_seg_size(sk) && !XTCP_SKB_CB(skb)->fin &&
 	       skb_queue_is_last(&sk->sk_write_queue, skb);
 }
 
@@ -309,7 +313,7 @@ void xtcp_write_xmit(struct sock *sk, bool force)
 	struct sk_buff *skb;
 	bool waiting = false;
 
-	if (sk->sk_state != TCP_ESTABLISHED && sk->sk_state != TCP_CLOSE_WAIT)
+	if (!((1 << sk->sk_state) & XTCPF_SENDING))
 		return;
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
@@ -346,6 +350,63 @@ void xtcp_write_xmit(struct sock *sk, bool force)
 	if (waiting && xs->snd_nxt == xs->snd_una &&
 	    !timer_pending(&xs->rtx_timer))
 		xtcp_persist_timer_arm(sk);
+}
+
+/**
+ * xtcp_send_fin() - queue our FIN after everything written (and send it)
+ * @sk: the socket, locked, just moved to FIN_WAIT_1 or LAST_ACK
+ *
+ * The FIN rides on the last unsent segment if there is one, else goes in
+ * a segment of its own; it takes one sequence number (RFC 9293 §3.4) and
+ * is retransmitted like data until acknowledged.
+ */
+void xtcp_send_fin(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_skb_cb *cb;
+
+	if (!skb || skb_cloned(skb) ||
+	    xtcp_seq_before(XTCP_SKB_CB(skb)->seq, xs->snd_max)) {
+		skb = alloc_skb(XTCP_HEADROOM, sk->sk_allocation | __GFP_NOFAIL);
+		skb_reserve(skb, XTCP_HEADROOM);
+		cb = XTCP_SKB_CB(skb);
+		memset(cb, 0, sizeof(*cb));
+		cb->seq = xs->write_seq;
+		cb->end_seq = xs->write_seq;
+		/* charged even beyond the limits, as TCP's FIN */
+		sk_wmem_schedule(sk, skb->truesize);
+		__skb_queue_tail(&sk->sk_write_queue, skb);
+		sk_wmem_queued_add(sk, skb->truesize);
+		sk_mem_charge(sk, skb->truesize);
+	}
+	cb = XTCP_SKB_CB(skb);
+	cb->fin = true;		/* PSH only if the data's write had it, as Linux */
+	cb->end_seq++;
+	xs->write_seq++;
+	xs->fin_queued = true;
+	xtcp_write_xmit(sk, false);
+}
+
+/**
+ * xtcp_send_challenge_ack() - answer a suspicious RST or SYN (RFC 5961)
+ * @sk: a synchronized socket, locked
+ *
+ * <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>: a peer that really sent it resends
+ * with the right sequence number; a blind attacker learns nothing. At most
+ * one per invalid_ratelimit_ms per connection, as Linux's.
+ */
+void xtcp_send_challenge_ack(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 gap = READ_ONCE(xtcp_pernet(sock_net(sk))->sysctl.invalid_ratelimit_ms);
+
+	if (gap && xs->last_challenge &&
+	    time_before(jiffies, xs->last_challenge + msecs_to_jiffies(gap)))
+		return;
+	xs->last_challenge = jiffies ? jiffies : 1;
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_CHALLENGEACKS);
+	xtcp_send_ack(sk);
 }
 
 /**

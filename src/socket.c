@@ -32,8 +32,9 @@
  * @sk: the socket, locked
  * @state: TCP_* state
  *
- * Keeps CurrEstab, and on CLOSED leaves the tables: the socket is unhashed
- * and, unless bind() chose its port, gives the port back (as Linux TCP).
+ * Keeps CurrEstab and EstabResets as Linux's tcp_set_state(), and on CLOSED
+ * leaves the tables: the socket is unhashed and, unless bind() chose its
+ * port, gives the port back (as Linux TCP).
  */
 void xtcp_set_state(struct sock *sk, int state)
 {
@@ -44,6 +45,9 @@ void xtcp_set_state(struct sock *sk, int state)
 		XTCP_INC_STATS(net, XTCP_MIB_CURRESTAB);
 	else if (old == TCP_ESTABLISHED && state != TCP_ESTABLISHED)
 		XTCP_DEC_STATS(net, XTCP_MIB_CURRESTAB);
+	if (state == TCP_CLOSE &&
+	    (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT))
+		XTCP_INC_STATS(net, XTCP_MIB_ESTABRESETS);
 	if (state == TCP_CLOSE) {
 		xtcp_unhash(sk);
 		if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
@@ -53,12 +57,12 @@ void xtcp_set_state(struct sock *sk, int state)
 }
 
 /**
- * xtcp_done() - a connection ends abruptly (reset, timeout, abort)
- * @sk: the socket, locked
+ * xtcp_done() - a connection ends (reset, timeout, abort, or its last ACK)
+ * @sk: the socket, locked; the caller holds a reference
  * @err: errno the owner sees (ECONNREFUSED, ECONNRESET, ETIMEDOUT), or 0
  *
- * As Linux's tcp_done(): CLOSED, both directions shut, the owner woken.
- * (No socket outlives its owner yet: close() ends a connection at once.)
+ * As Linux's tcp_done(): CLOSED, both directions shut, the owner woken; a
+ * socket its program closed already (an orphan) is destroyed.
  */
 void xtcp_done(struct sock *sk, int err)
 {
@@ -78,6 +82,41 @@ void xtcp_done(struct sock *sk, int err)
 	}
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_state_change(sk);
+	else
+		xtcp_destroy_sock(sk);
+}
+
+/**
+ * xtcp_destroy_sock() - free an orphan that reached CLOSED
+ * @sk: the socket, locked, closed by its program (SOCK_DEAD), CLOSED; the
+ *	caller holds a reference besides the one dropped here
+ *
+ * As Linux's inet_csk_destroy_sock(): timers stopped, queues freed, out
+ * of the tables, the orphan count down, and the reference its program's
+ * close() left to the protocol dropped.
+ */
+void xtcp_destroy_sock(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+
+	xtcp_clear_timers(sk);
+	xtcp_purge_queues(sk);
+	xtcp_unhash(sk);
+	xtcp_put_port(sk);
+	atomic_dec(&xn->orphans);
+	XTCP_DEC_STATS(sock_net(sk), XTCP_MIB_ORPHANS);
+	sock_put(sk);
+}
+
+/**
+ * xtcp_send_active_rst() - abort: <SEQ=SND.NXT><CTL=RST,ACK>
+ * @sk: a synchronized socket, locked
+ *
+ * As Linux's tcp_send_active_reset(); the caller closes the socket.
+ */
+void xtcp_send_active_rst(struct sock *sk)
+{
+	xtcp_send_sk(sk, XTCP_RST | XTCP_ACK, xtcp_sk(sk)->snd_max, false);
 }
 
 /**
@@ -181,9 +220,10 @@ static int xtcp_disconnect(struct sock *sk, int flags)
 		xtcp_listen_stop(sk);
 	} else if (sk->sk_state != TCP_CLOSE) {
 		if (sk->sk_state != TCP_SYN_SENT)
-			xtcp_send_sk(sk, XTCP_RST | XTCP_ACK,
-				     xtcp_sk(sk)->snd_nxt, false);
+			xtcp_send_active_rst(sk);
 		xtcp_clear_timers(sk);
+		xtcp_purge_queues(sk);
+		xtcp_sk(sk)->fin_queued = false;
 		xtcp_set_state(sk, TCP_CLOSE);
 	}
 	inet->inet_dport = 0;
@@ -371,14 +411,58 @@ static int xtcp_init_sock(struct sock *sk)
 	return 0;
 }
 
+/* States in which close() or shutdown(SHUT_WR) sends a FIN, and the next. */
+static int xtcp_fin_next_state(int state)
+{
+	switch (state) {
+	case TCP_SYN_RECV:
+	case TCP_ESTABLISHED:
+		return TCP_FIN_WAIT1;
+	case TCP_CLOSE_WAIT:
+		return TCP_LAST_ACK;
+	}
+	return 0;
+}
+
+/* Queue our FIN after the data and move on (RFC 9293 §3.10.4 CLOSE). */
+static void xtcp_close_send(struct sock *sk)
+{
+	int next = xtcp_fin_next_state(sk->sk_state);
+
+	if (!next)
+		return;
+	xtcp_set_state(sk, next);
+	xtcp_send_fin(sk);
+}
+
 /*
- * close(). A listener resets what it queued. A connection is aborted with
- * a RST until the teardown issue brings FIN and the closing states; a
- * connecting socket just stops. Then the port is given back and the
- * socket released.
+ * shutdown() (struct proto .shutdown), after inet_shutdown() has set
+ * sk_shutdown: SHUT_WR sends a FIN after the data (half-close); SHUT_RD
+ * alone sends nothing, as TCP's.
+ */
+static void xtcp_shutdown(struct sock *sk, int how)
+{
+	if (how & SEND_SHUTDOWN)
+		xtcp_close_send(sk);
+}
+
+/*
+ * close() (struct proto .close), as Linux's tcp_close():
+ *   LISTEN             the listener stops, resetting what it queued;
+ *   SYN_SENT           the attempt just stops;
+ *   unread data        RST (RFC 2525 §2.17; AbortOnClose), CLOSED;
+ *   SO_LINGER {1, 0}   RST (AbortOnLinger), CLOSED, no TIME_WAIT;
+ *   otherwise          a FIN after the queued data (FIN_WAIT_1 or
+ *                      LAST_ACK), and the connection runs on without its
+ *                      program (an orphan) until CLOSED or TIME_WAIT;
+ *                      SO_LINGER {1, t} waits up to t for that.
+ * An orphan in FIN_WAIT_2 gives up after fin_timeout. Beyond max_orphans
+ * the connection is reset instead (OrphanOverflows).
  */
 static void xtcp_close(struct sock *sk, long timeout)
 {
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	struct net *net = sock_net(sk);
 	int state;
 
 	lock_sock(sk);
@@ -387,17 +471,40 @@ static void xtcp_close(struct sock *sk, long timeout)
 	if (state == TCP_LISTEN) {
 		xtcp_set_state(sk, TCP_CLOSE);
 		xtcp_listen_stop(sk);
-	} else if (state != TCP_CLOSE) {
-		if (state != TCP_SYN_SENT)
-			xtcp_send_sk(sk, XTCP_RST | XTCP_ACK,
-				     xtcp_sk(sk)->snd_nxt, false);
+	} else if (state == TCP_SYN_SENT) {
 		xtcp_clear_timers(sk);
 		xtcp_set_state(sk, TCP_CLOSE);
+	} else if (state != TCP_CLOSE && xtcp_inq(sk)) {
+		XTCP_INC_STATS(net, XTCP_MIB_ABORTONCLOSE);
+		xtcp_send_active_rst(sk);
+		xtcp_done(sk, 0);
+	} else if (state != TCP_CLOSE && sock_flag(sk, SOCK_LINGER) &&
+		   !sk->sk_lingertime) {
+		XTCP_INC_STATS(net, XTCP_MIB_ABORTONLINGER);
+		xtcp_send_active_rst(sk);
+		xtcp_done(sk, 0);
+	} else {
+		xtcp_close_send(sk);
+		if (timeout)
+			sk_stream_wait_close(sk, timeout);
 	}
-	xtcp_purge_queues(sk);
-	xtcp_put_port(sk);
+
+	sock_hold(sk);		/* until release_sock() below */
+	sock_orphan(sk);
+	atomic_inc(&xn->orphans);
+	XTCP_INC_STATS(net, XTCP_MIB_ORPHANS);
+	if (sk->sk_state != TCP_CLOSE &&
+	    atomic_read(&xn->orphans) > READ_ONCE(xn->sysctl.max_orphans)) {
+		XTCP_INC_STATS(net, XTCP_MIB_ORPHANOVERFLOWS);
+		xtcp_send_active_rst(sk);
+		xtcp_set_state(sk, TCP_CLOSE);
+	}
+	if (sk->sk_state == TCP_FIN_WAIT2)
+		xtcp_fin_wait2_timer_arm(sk);
+	if (sk->sk_state == TCP_CLOSE)
+		xtcp_destroy_sock(sk);	/* the program's reference */
 	release_sock(sk);
-	sk_common_release(sk);
+	sock_put(sk);
 }
 
 struct proto xtcp_prot = {
@@ -407,6 +514,7 @@ struct proto xtcp_prot = {
 	.slab_flags	= SLAB_TYPESAFE_BY_RCU,	/* RCU lookups: see demux.c */
 	.init		= xtcp_init_sock,
 	.close		= xtcp_close,
+	.shutdown	= xtcp_shutdown,
 	.connect	= xtcp_connect,
 	.disconnect	= xtcp_disconnect,
 	.accept		= xtcp_proto_accept,

@@ -256,7 +256,7 @@ static struct sk_buff *xtcp_fillable_tail(struct sock *sk)
 	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 
 	if (!skb || skb_cloned(skb) || !skb_tailroom(skb) ||
-	    skb->len >= xtcp_seg_size(sk) ||
+	    skb->len >= xtcp_seg_size(sk) || XTCP_SKB_CB(skb)->fin ||
 	    xtcp_seq_before(XTCP_SKB_CB(skb)->seq, xtcp_sk(sk)->snd_max))
 		return NULL;
 	return skb;

@@ -33,7 +33,17 @@ static struct xtcp_sysctl xtcp_sysctl_defaults = {
 	.retries2		= 15,	/* net.ipv4.tcp_retries2 */
 	.window_scaling		= 1,	/* net.ipv4.tcp_window_scaling */
 	.delack_ms		= 40,	/* TCP_DELACK_MIN */
+	.msl_ms			= 30000, /* TCP_TIMEWAIT_LEN / 2 */
+	.fin_timeout		= 60,	/* net.ipv4.tcp_fin_timeout */
+	/* Linux's tcp_max_tw_buckets and tcp_max_orphans: half the buckets */
+	.max_tw_buckets		= XTCP_EHASH_SIZE / 2,
+	.max_orphans		= XTCP_EHASH_SIZE / 2,
+	.invalid_ratelimit_ms	= 500,	/* net.ipv4.tcp_invalid_ratelimit */
 };
+
+static int xtcp_msl_ms_max = 600000;
+static int xtcp_fin_timeout_max = 3600;
+static int xtcp_ratelimit_ms_max = 60000;
 
 static int xtcp_delack_ms_max = 1000;
 
@@ -64,6 +74,11 @@ static struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL_INT(retries2, SYSCTL_ONE, &xtcp_synack_retries_max),
 	XTCP_SYSCTL_INT(window_scaling, SYSCTL_ZERO, SYSCTL_ONE),
 	XTCP_SYSCTL_INT(delack_ms, SYSCTL_ONE, &xtcp_delack_ms_max),
+	XTCP_SYSCTL_INT(msl_ms, SYSCTL_ONE, &xtcp_msl_ms_max),
+	XTCP_SYSCTL_INT(fin_timeout, SYSCTL_ONE, &xtcp_fin_timeout_max),
+	XTCP_SYSCTL_INT(max_tw_buckets, SYSCTL_ZERO, &xtcp_backlog_max),
+	XTCP_SYSCTL_INT(max_orphans, SYSCTL_ZERO, &xtcp_backlog_max),
+	XTCP_SYSCTL_INT(invalid_ratelimit_ms, SYSCTL_ZERO, &xtcp_ratelimit_ms_max),
 	{ }	/* sentinel, for 6.1 */
 };
 

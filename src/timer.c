@@ -15,6 +15,8 @@
  *            backed off like the RTO.
  *   delayed ACK  dack_timer: the ACK that waited for data to ride on goes
  *            alone after delack_ms (RFC 9293 §3.8.6.3).
+ *   FIN_WAIT_2  rtx_timer once more, for an orphan waiting for the peer's
+ *            FIN: it gives up after fin_timeout seconds.
  * One timer serves SYN, data and persist because they never overlap: what
  * it does when it fires follows from the state and the queues.
  *
@@ -167,10 +169,21 @@ static void xtcp_syn_timer(struct timer_list *t)
 		xtcp_syn_timer_arm(sk);
 		break;
 	case TCP_ESTABLISHED:
+	case TCP_CLOSE_WAIT:
+	case TCP_FIN_WAIT1:
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
 		if (xs->snd_una != xs->snd_max)
 			xtcp_data_timeout(sk);
 		else
 			xtcp_persist_timeout(sk);
+		break;
+	case TCP_FIN_WAIT2:
+		/* an orphan waited fin_timeout for the peer's FIN */
+		if (sock_flag(sk, SOCK_DEAD)) {
+			XTCP_INC_STATS(net, XTCP_MIB_FINWAIT2TIMEOUTS);
+			xtcp_done(sk, 0);
+		}
 		break;
 	}
 out:
@@ -181,7 +194,8 @@ out:
 /* The ACK that waited goes alone (DelayedAcks). Socket locked. */
 static void xtcp_delack_send(struct sock *sk)
 {
-	if (!xtcp_sk(sk)->ack_pending || sk->sk_state != TCP_ESTABLISHED)
+	if (!xtcp_sk(sk)->ack_pending ||
+	    !((1 << sk->sk_state) & (XTCPF_SENDING | TCPF_FIN_WAIT2)))
 		return;
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DELAYEDACKS);
 	xtcp_send_ack(sk);
@@ -234,6 +248,19 @@ void xtcp_dack_timer_arm(struct sock *sk)
 		return;
 	sk_reset_timer(sk, &xs->dack_timer, jiffies +
 		       msecs_to_jiffies(READ_ONCE(xtcp_pernet(sock_net(sk))->sysctl.delack_ms)));
+}
+
+/**
+ * xtcp_fin_wait2_timer_arm() - bound an orphan's wait for the peer's FIN
+ * @sk: a socket in FIN_WAIT_2, locked, closed by its program
+ *
+ * After net.xtcp.fin_timeout seconds the connection is dropped
+ * (FinWait2Timeouts), as Linux's tcp_fin_timeout.
+ */
+void xtcp_fin_wait2_timer_arm(struct sock *sk)
+{
+	sk_reset_timer(sk, &xtcp_sk(sk)->rtx_timer, jiffies +
+		       READ_ONCE(xtcp_pernet(sock_net(sk))->sysctl.fin_timeout) * HZ);
 }
 
 /**

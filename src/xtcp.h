@@ -11,7 +11,9 @@
  *   output.c  building and sending segments; initial sequence numbers
  *   listen.c  listen(), the SYN queue and the accept queue, accept()
  *   stream.c  send() and recv(), the windows we advertise, delayed ACK
- *   timer.c   SYN, SYN-ACK and data retransmission, persist, delayed ACK
+ *   timer.c   SYN, SYN-ACK and data retransmission, persist, delayed ACK,
+ *             FIN_WAIT_2 of orphans
+ *   timewait.c  TIME_WAIT entries (struct xtcp_tw)
  *   proc.c    /proc/net/xtcp/
  *   sysctl.c  /proc/sys/net/xtcp/
  *   wire.c, seq.h, rto.c, cc.c, mib.c, param.h   kernel-independent, also
@@ -22,9 +24,10 @@
  *     xtcp socket of that netns can exist and torn down after the last.
  *   - Counters are per-cpu; update them with XTCP_INC_STATS() and friends
  *     from any context (the this_cpu ops are preemption- and irq-safe).
- *   - Lock order: a listener's queue_lock, then xtcp_net.lock, then
- *     xtcp_net.port_lock. All three are taken with _bh in process context
- *     (segment input and timers run in softirq). Table readers use RCU:
+ *   - Lock order: a socket's lock, then a listener's queue_lock, then
+ *     xtcp_net.lock, then xtcp_net.port_lock. The last three are taken
+ *     with _bh in process context (segment input and timers run in
+ *     softirq). Table readers use RCU:
  *     the socket slab is SLAB_TYPESAFE_BY_RCU, as TCP's, so a lookup takes
  *     a reference and checks the keys again; half-open entries are freed
  *     after a grace period.
@@ -46,6 +49,7 @@
 #include <net/sock.h>
 #include <net/inet_sock.h>
 #include <net/netns/generic.h>
+#include <net/tcp_states.h>
 
 #include "mib.h"
 #include "param.h"
@@ -100,6 +104,13 @@ struct xtcp_mib {
  *	is given up (ETIMEDOUT); also zero-window probes without an answer
  * @window_scaling: offer window scaling (RFC 7323) in SYN and SYN-ACK
  * @delack_ms: how long an ACK may wait for data to ride on
+ * @msl_ms: maximum segment lifetime; TIME_WAIT lasts twice this
+ * @fin_timeout: seconds an orphaned connection stays in FIN_WAIT_2
+ * @max_tw_buckets: TIME_WAIT entries a netns may hold
+ * @max_orphans: connections closed by their program that a netns may keep
+ *	finishing
+ * @invalid_ratelimit_ms: least time between two challenge ACKs of a
+ *	connection (RFC 5961 §7), 0 for none
  *
  * Documentation/sysctl.rst describes each; sysctl.c holds defaults and ranges.
  */
@@ -114,6 +125,11 @@ struct xtcp_sysctl {
 	int retries2;
 	int window_scaling;
 	int delack_ms;
+	int msl_ms;
+	int fin_timeout;
+	int max_tw_buckets;
+	int max_orphans;
+	int invalid_ratelimit_ms;
 };
 
 /**
@@ -130,6 +146,10 @@ struct xtcp_sysctl {
  * @lhash: listening sockets (sk_nulls_node), by local port
  * @ehash: connections (sk_nulls_node), by 4-tuple
  * @rhash: half-open entries (struct xtcp_req), by 4-tuple
+ * @twhash: TIME_WAIT entries (struct xtcp_tw), by 4-tuple; under @lock
+ * @tw_bhash: TIME_WAIT entries by local port, as @bhash; under @port_lock
+ * @tw_count: TIME_WAIT entries now
+ * @orphans: connections now running on after their program closed them
  */
 struct xtcp_net {
 	struct xtcp_mib __percpu *mib;
@@ -143,6 +163,10 @@ struct xtcp_net {
 	struct hlist_nulls_head lhash[XTCP_LHASH_SIZE];
 	struct hlist_nulls_head *ehash;
 	struct hlist_nulls_head *rhash;
+	struct hlist_nulls_head *twhash;
+	struct hlist_head tw_bhash[XTCP_BHASH_SIZE];
+	atomic_t tw_count;
+	atomic_t orphans;
 };
 
 /**
@@ -184,6 +208,8 @@ struct xtcp_net {
  * @nodelay: XTCP_NODELAY: Nagle's algorithm off
  * @more: the last send() had MSG_MORE: a short last segment waits
  * @ack_pending: data arrived that no segment has acknowledged yet
+ * @fin_queued: our FIN is on the write queue (close() or shutdown())
+ * @last_challenge: jiffies of the last challenge ACK (RFC 5961)
  * @probes_out: zero-window probes since the peer last acknowledged anything
  * @probe_backoff: doublings of the persist timer (reset when the window
  *	opens)
@@ -232,6 +258,8 @@ struct xtcp_sock {
 	bool nodelay;
 	bool more;
 	bool ack_pending;
+	bool fin_queued;
+	unsigned long last_challenge;
 	u8 retransmits;
 	u8 probes_out;
 	u8 probe_backoff;
@@ -312,8 +340,59 @@ struct xtcp_skb_cb {
 	u32 end_seq;
 	__wsum csum;
 	bool psh;
+	bool fin;
 	bool retransmitted;
 };
+
+/**
+ * struct xtcp_tw - a connection in TIME_WAIT (RFC 9293 §3.6)
+ *
+ * What is left of a connection that closed first: its 4-tuple, the
+ * sequence numbers to acknowledge a retransmitted FIN, and a timer, in
+ * place of the socket, which is freed. It keeps the local port in use.
+ * Allocated from a SLAB_TYPESAFE_BY_RCU cache and found under RCU, as
+ * half-open entries are. References: one while hashed, one while the
+ * timer is pending, and lookups'.
+ *
+ * @hash_node: in xtcp_net.twhash
+ * @bind_node: in xtcp_net.tw_bhash
+ * @net: its namespace
+ * @laddr: local address
+ * @raddr: remote address
+ * @lport: local port
+ * @rport: remote port
+ * @snd_nxt: our next sequence number (after our FIN)
+ * @rcv_nxt: the next we expect (after the peer's FIN)
+ * @window: the window field our ACKs carry
+ * @bound_dev_if: the socket's SO_BINDTODEVICE, for bind() conflicts
+ * @reuse: the socket had SO_REUSEADDR
+ * @connect_port: the port came from connect() (shared by destinations)
+ * @hashed: still in the tables
+ * @refcnt: references
+ * @timer: expires 2 MSL after the last FIN
+ */
+struct xtcp_tw {
+	struct hlist_nulls_node hash_node;
+	struct hlist_node bind_node;
+	possible_net_t net;
+	__be32 laddr;
+	__be32 raddr;
+	__be16 lport;
+	__be16 rport;
+	u32 snd_nxt;
+	u32 rcv_nxt;
+	u16 window;
+	int bound_dev_if;
+	bool reuse;
+	bool connect_port;
+	bool hashed;
+	refcount_t refcnt;
+	struct timer_list timer;
+};
+
+/* States in which data (and our FIN) may still be sent. */
+#define XTCPF_SENDING	(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | TCPF_FIN_WAIT1 | \
+			 TCPF_CLOSING | TCPF_LAST_ACK)
 
 /* Bits of xtcp_sock.deferred. */
 #define XTCP_DEFER_DACK	0	/* the delayed-ACK timer found the socket owned */
@@ -375,6 +454,8 @@ struct xtcp_req *xtcp_lookup_req(struct net *net, __be32 saddr, __be16 sport,
 				 __be32 daddr, __be16 dport);
 void xtcp_req_hash(struct net *net, struct xtcp_req *req);
 void xtcp_req_unhash(struct net *net, struct xtcp_req *req);
+void xtcp_tw_hash(struct net *net, struct xtcp_tw *tw);
+bool xtcp_tw_unhash(struct net *net, struct xtcp_tw *tw);
 
 /* input.c */
 int xtcp_v4_rcv(struct sk_buff *skb);
@@ -386,6 +467,8 @@ void xtcp_isn_init(void);
 int xtcp_send_sk(struct sock *sk, u8 flags, u32 seq, bool with_mss);
 void xtcp_send_ack(struct sock *sk);
 void xtcp_send_probe(struct sock *sk);
+void xtcp_send_fin(struct sock *sk);
+void xtcp_send_challenge_ack(struct sock *sk);
 void xtcp_write_xmit(struct sock *sk, bool force);
 int xtcp_retransmit_head(struct sock *sk);
 int xtcp_send_synack(struct xtcp_req *req);
@@ -396,6 +479,18 @@ void xtcp_send_rst_reply(struct net *net, struct sk_buff *skb);
 /* socket.c */
 void xtcp_set_state(struct sock *sk, int state);
 void xtcp_done(struct sock *sk, int err);
+void xtcp_destroy_sock(struct sock *sk);
+void xtcp_send_active_rst(struct sock *sk);
+
+/* timewait.c */
+int xtcp_tw_cache_init(void);
+void xtcp_tw_cache_exit(void);
+void xtcp_time_wait(struct sock *sk);
+struct xtcp_tw *xtcp_lookup_tw(struct net *net, __be32 saddr, __be16 sport,
+			       __be32 daddr, __be16 dport);
+bool xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb);
+void xtcp_tw_put(struct xtcp_tw *tw);
+void xtcp_tw_purge(struct net *net);
 void xtcp_mem_init(void);
 
 /* stream.c */
@@ -434,6 +529,7 @@ void xtcp_persist_timer_arm(struct sock *sk);
 void xtcp_dack_timer_arm(struct sock *sk);
 void xtcp_clear_timers(struct sock *sk);
 void xtcp_release_cb(struct sock *sk);
+void xtcp_fin_wait2_timer_arm(struct sock *sk);
 void xtcp_req_timer_init(struct xtcp_req *req);
 void xtcp_req_timer_arm(struct xtcp_req *req);
 u32 xtcp_syn_rto_ms(const struct net *net, unsigned int n);

@@ -1,0 +1,995 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Connection teardown on the wire, TCP and xtcp side by side (RFC 9293
+ * §3.6, §3.10.7.4 "eighth, check the FIN bit"): the stack closing first
+ * (FIN_WAIT1, FIN_WAIT2, TIME_WAIT) or second (CLOSE_WAIT, LAST_ACK), both
+ * at once (CLOSING), half-close, a FIN riding on data, FIN retransmission,
+ * what a TIME_WAIT entry answers (a retransmitted FIN, a RST, an old and a
+ * new SYN), and RFC 5961's challenge ACKs for a RST or SYN inside the
+ * window of an established connection.
+ *
+ * Every test runs in a network namespace of its own where the scripted
+ * peer of xtcp_peer.h plays the remote host 10.0.0.2 behind a TUN device.
+ * The stack under test (10.0.0.1) listens; the peer connects with MSS
+ * 1000, then sends exactly the segments the test wants and checks every
+ * segment the stack sends: flags, sequence and acknowledgment numbers,
+ * length, and when. The accepted connection is the stack's end; its
+ * listener stays open (a segment no connection or TIME_WAIT entry takes
+ * reaches it, and gets a RST <SEQ=SEG.ACK>, as from a closed port).
+ *
+ * Variants: "tcp" is Linux TCP, the reference; "xtcp" is the module, with
+ * the same assertions. peer_plain_tcp() makes both speak the same subset
+ * (no timestamps, hence no PAWS in TIME_WAIT; no SACK, ECN, window
+ * scaling). Where Linux needs a knob to behave as xtcp always does, the
+ * tcp variant sets it and the test says so (net.ipv4.tcp_rfc1337 for
+ * RFC 1337; tcp_challenge_ack_limit for RFC 5961's per-namespace limit,
+ * which xtcp has not). Tests named xtcp_* need what Linux cannot do, a
+ * TIME_WAIT shorter than its fixed 60 s, or xtcp's counters; they are
+ * skipped for tcp.
+ *
+ * Timing. "At once" means within IMMEDIATE_MS (25 ms) of the peer's write
+ * that triggers it, as in xtcp_segments.c: below the 40 ms a delayed ACK
+ * waits at least. A delayed ACK comes by DELACK_MAX_MS (250 ms). A timer
+ * interval of nominal length T passes within [T - T/10 - 20 ms,
+ * T + T/4 + 60 ms] (interval_ok(), the tolerance of xtcp_wire.c); a state
+ * that should last T is probed before its lower bound and after its upper
+ * one. The FIN's RTO is measured after an RTT sample of a few ms: 200 ms
+ * (rto_min) for both stacks.
+ */
+#include <limits.h>
+#include <poll.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include "kselftest_harness.h"
+#include "xtcp_main.h"
+#include "xtcp_proto.h"
+#include "xtcp_peer.h"
+
+#define LPORT		5000		/* the stack's listener */
+#define PPORT		40000		/* the peer's port */
+#define PEER_ISN	0xfffffc00u	/* the peer's numbers wrap after 1 KiB */
+#define PEER_WIN	65535
+#define PEER_MSS	1000
+
+#define REPLY_MS	1000	/* an answer that is due arrives within this */
+#define IMMEDIATE_MS	25	/* "at once": see the comment at the top */
+#define SILENCE_MS	300	/* nothing for this long counts as silence */
+#define DELACK_MIN_MS	30	/* a delayed ACK comes no earlier (40 ms nominal) */
+#define DELACK_MAX_MS	250	/* ... and by then */
+#define RTO_MIN_MS	200	/* Linux's TCP_RTO_MIN, xtcp's rto_min_ms */
+
+FIXTURE(tear) {
+	struct peer p;
+	int lfd;		/* listener */
+	int cfd;		/* the accepted connection, non-blocking */
+	uint32_t iss;		/* the stack's initial sequence number */
+	uint16_t win;		/* window field of the peer's segments */
+	struct seg synack;	/* the stack's SYN-ACK */
+};
+
+FIXTURE_VARIANT(tear) {
+	int proto;
+};
+
+FIXTURE_VARIANT_ADD(tear, tcp) {
+	.proto = IPPROTO_TCP,
+};
+
+FIXTURE_VARIANT_ADD(tear, xtcp) {
+	.proto = IPPROTO_XTCP,
+};
+
+FIXTURE_SETUP(tear)
+{
+	self->lfd = -1;
+	self->cfd = -1;
+	ASSERT_EQ(0, peer_open(&self->p, variant->proto));
+	ASSERT_EQ(0, peer_plain_tcp());
+	/* Linux's tail loss probe and RFC 5827 early retransmit: off */
+	ASSERT_EQ(0, write_file("/proc/sys/net/ipv4/tcp_early_retrans", "0"));
+}
+
+FIXTURE_TEARDOWN(tear)
+{
+	if (self->cfd >= 0)
+		close(self->cfd);
+	if (self->lfd >= 0)
+		close(self->lfd);
+	peer_close(&self->p);
+}
+
+/* --- helpers --------------------------------------------------------------- */
+
+/* A non-blocking listener on 10.0.0.1:@port; fd or -errno. */
+static int listen_on(int proto, uint16_t port)
+{
+	struct sockaddr_in sin = addr4(PEER_LOCAL, port);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 16)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* The next connection of @lfd within @ms: fd, -ETIMEDOUT or -errno. */
+static int accept_wait(int lfd, int ms)
+{
+	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+	int fd;
+
+	if (poll(&pfd, 1, ms) < 0)
+		return -errno;
+	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return errno == EAGAIN ? -ETIMEDOUT : -errno;
+	return fd;
+}
+
+/* Byte @off of the peer's stream (@peer) or of the stack's. */
+static uint8_t stream_byte(bool peer, uint32_t off)
+{
+	return peer ? (uint8_t)(off % 251 + 1) : (uint8_t)(off * 7 % 253 + 3);
+}
+
+/* Write bytes [@off, @off + @len) of the stack's stream on @fd; bytes written. */
+static int send_stream(int fd, uint32_t off, int len)
+{
+	uint8_t buf[2048];
+	int i;
+
+	if (len > (int)sizeof(buf))
+		return -1;
+	for (i = 0; i < len; i++)
+		buf[i] = stream_byte(false, off + i);
+	return send(fd, buf, len, MSG_DONTWAIT);
+}
+
+/*
+ * Read up to @len bytes from non-blocking @fd, waiting up to @ms for all of
+ * them: the number read.
+ */
+static int recv_wait(int fd, uint8_t *buf, int len, int ms)
+{
+	uint64_t end = peer_now_ns() + ms * 1000000ull;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int got = 0, left;
+	ssize_t n;
+
+	while (got < len) {
+		n = recv(fd, buf + got, len - got, MSG_DONTWAIT);
+		if (n > 0) {
+			got += n;
+			continue;
+		}
+		if (n == 0 || errno != EAGAIN)
+			break;
+		left = (int)(((int64_t)(end - peer_now_ns()) + 999999) / 1000000);
+		if (left <= 0 || poll(&pfd, 1, left) <= 0)
+			break;
+	}
+	return got;
+}
+
+/*
+ * Wait up to @ms for @fd to become readable, then recv(MSG_DONTWAIT) once:
+ * 0 at end of stream, the byte count (> 0) for data, or -errno (-EAGAIN:
+ * nothing within @ms).
+ */
+static int recv_once(int fd, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint8_t buf[64];
+	ssize_t n;
+
+	poll(&pfd, 1, ms);
+	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	return n < 0 ? -errno : (int)n;
+}
+
+/* A segment from the peer: seq = its ISN + 1 + @off, ack = ISS + 1 + @ack_off. */
+static struct seg pseg(const FIXTURE_DATA(tear) *self, uint8_t flags, uint32_t off,
+		       uint32_t ack_off)
+{
+	struct seg s = {
+		.sport = PPORT, .dport = LPORT, .flags = flags,
+		.seq = PEER_ISN + 1 + off, .ack = self->iss + 1 + ack_off,
+		.win = self->win,
+	};
+
+	return s;
+}
+
+/* Bytes [@off, @off + @len) of the peer's stream, ACK|PSH, ack = ISS + 1 + @ack_off. */
+static struct seg pdata(const FIXTURE_DATA(tear) *self, uint32_t off, int len,
+			uint32_t ack_off)
+{
+	struct seg s = pseg(self, SEG_ACK | SEG_PSH, off, ack_off);
+	int i;
+
+	for (i = 0; i < len && i < SEG_MAX_DATA; i++)
+		s.data[i] = stream_byte(true, off + i);
+	s.len = i;
+	return s;
+}
+
+/* A SYN from the peer's port with sequence number @seq and MSS 1000. */
+static struct seg psyn(uint32_t seq)
+{
+	struct seg s = {
+		.sport = PPORT, .dport = LPORT, .seq = seq,
+		.flags = SEG_SYN, .win = PEER_WIN,
+	};
+
+	seg_opt_mss(&s, PEER_MSS);
+	return s;
+}
+
+/*
+ * An interval of nominal length T passes if it lies within
+ * [T - T/10 - 20 ms, T + T/4 + 60 ms], as in xtcp_wire.c: each end carries
+ * the guest's wake-up latency under TCG, a timer never fires early (one
+ * jiffy of rounding) and fires late by the timer wheel's granularity, up to
+ * 12.5% beyond 256 ms.
+ */
+static bool interval_ok(double got_ms, int want_ms)
+{
+	return got_ms >= want_ms - want_ms / 10.0 - 20 &&
+	       got_ms <= want_ms + want_ms / 4.0 + 60;
+}
+
+static int interval_max(int want_ms)
+{
+	return want_ms + want_ms / 4 + 60;
+}
+
+static double ms_since(uint64_t t_ns, const struct seg *s)
+{
+	return ((double)s->t_ns - (double)t_ns) / 1e6;
+}
+
+/* Sleep until @ms after @t_ns (CLOCK_MONOTONIC). */
+static void sleep_until(uint64_t t_ns, int ms)
+{
+	uint64_t end = t_ns + ms * 1000000ull;
+	struct timespec ts = {
+		.tv_sec = end / 1000000000ull,
+		.tv_nsec = end % 1000000000ull,
+	};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/* Receive the stack's next segment or fail the test. */
+#define RECV(seg, ms, what)						\
+	ASSERT_EQ(0, peer_expect(&self->p, seg, ms))			\
+		TH_LOG("no %s from the stack within %d ms", what, (int)(ms))
+
+/* Nothing from the stack for @ms, or fail the test. */
+#define SILENCE(ms, what) do {						\
+	struct seg _s = {};						\
+									\
+	ASSERT_EQ(0, peer_expect_none(&self->p, &_s, ms))		\
+		TH_LOG("%s: unexpected %s", what, peer_fmt(&self->p, &_s)); \
+} while (0)
+
+#define SEND(seg) ASSERT_EQ(0, peer_send(&self->p, seg))
+
+/*
+ * The stack's segment @s is well formed and has exactly flags @flags,
+ * sequence number @seq, acknowledgment number @ack (0 in a RST without
+ * ACK) and @len bytes of data.
+ */
+#define CHECK_SEG(s, _flags, _seq, _ack, _len)				\
+	check_seg(_metadata, &self->p, s, _flags, _seq, _ack, _len, __LINE__)
+
+static void check_seg(struct __test_metadata *_metadata, struct peer *p,
+		      const struct seg *s, uint8_t flags, uint32_t seq,
+		      uint32_t ack, int len, int line)
+{
+	EXPECT_TRUE(s->ip_csum_ok && s->csum_ok && s->hdr_ok && s->opt_ok)
+		TH_LOG("line %d: malformed: %s", line, peer_fmt(p, s));
+	EXPECT_EQ(flags, s->flags) TH_LOG("line %d: flags of %s", line, peer_fmt(p, s));
+	EXPECT_EQ(seq, s->seq) TH_LOG("line %d: seq of %s", line, peer_fmt(p, s));
+	EXPECT_EQ(ack, s->ack) TH_LOG("line %d: ack of %s", line, peer_fmt(p, s));
+	EXPECT_EQ(len, s->len) TH_LOG("line %d: length of %s", line, peer_fmt(p, s));
+}
+
+/* Set a sysctl of Linux TCP's for the tcp variant; nothing for xtcp. 0 or -errno. */
+static int tcp_only_knob(int proto, const char *name, const char *val)
+{
+	char path[96];
+
+	if (proto != IPPROTO_TCP)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", name);
+	return write_file(path, val);
+}
+
+/* Counter @name by xtcp's name, TCP's equivalent for the tcp variant. */
+#define COUNTER(name) mib(variant->proto, name)
+
+/*
+ * Passive open: the stack listens on LPORT; the peer's SYN carries MSS 1000
+ * and window 65535, as does every later peer segment. Returns with the
+ * connection accepted (self->cfd, non-blocking).
+ */
+static void establish(struct __test_metadata *_metadata, FIXTURE_DATA(tear) *self,
+		      const FIXTURE_VARIANT(tear) *variant)
+{
+	struct seg syn = psyn(PEER_ISN);
+	struct seg ack;
+
+	self->lfd = listen_on(variant->proto, LPORT);
+	ASSERT_LE(0, self->lfd) TH_LOG("listen: %s", strerror(-self->lfd));
+	SEND(&syn);
+	RECV(&self->synack, REPLY_MS, "SYN-ACK");
+	CHECK_SEG(&self->synack, SEG_SYN | SEG_ACK, self->synack.seq, PEER_ISN + 1, 0);
+	self->iss = self->synack.seq;
+	self->win = PEER_WIN;
+	ack = pseg(self, SEG_ACK, 0, 0);
+	SEND(&ack);
+	self->cfd = accept_wait(self->lfd, REPLY_MS);
+	ASSERT_LE(0, self->cfd) TH_LOG("accept: %s", strerror(-self->cfd));
+}
+
+/*
+ * The stack sends @n bytes (at most one segment) and the peer acknowledges
+ * them: an RTT sample of a few ms, and SND.NXT = ISS + 1 + @n.
+ */
+static void stack_sends(struct __test_metadata *_metadata, FIXTURE_DATA(tear) *self,
+			int n)
+{
+	struct seg s, ack;
+
+	ASSERT_EQ(n, send_stream(self->cfd, 0, n));
+	RECV(&s, REPLY_MS, "data");
+	CHECK_SEG(&s, SEG_ACK | SEG_PSH, self->iss + 1, PEER_ISN + 1, n);
+	ack = pseg(self, SEG_ACK, 0, n);
+	SEND(&ack);
+}
+
+/*
+ * The stack closes first after sending @n bytes: close() sends FIN|ACK
+ * <SEQ=ISS+1+n><ACK=peer ISN+1>; the peer acknowledges it, then sends its
+ * own FIN|ACK <SEQ=peer ISN+1>, which the stack acknowledges at once,
+ * <SEQ=ISS+2+n><ACK=peer ISN+2>, entering TIME_WAIT. That ACK is left in
+ * @tw_ack.
+ */
+static void close_first(struct __test_metadata *_metadata, FIXTURE_DATA(tear) *self,
+			int n, struct seg *tw_ack)
+{
+	struct seg s, ack, fin;
+
+	if (n)
+		stack_sends(_metadata, self, n);
+	ASSERT_EQ(0, close(self->cfd));
+	self->cfd = -1;
+	RECV(&s, IMMEDIATE_MS, "FIN on close()");
+	CHECK_SEG(&s, SEG_FIN | SEG_ACK, self->iss + 1 + n, PEER_ISN + 1, 0);
+	ack = pseg(self, SEG_ACK, 0, n + 1);
+	SEND(&ack);
+	fin = pseg(self, SEG_FIN | SEG_ACK, 0, n + 1);
+	SEND(&fin);
+	RECV(tw_ack, IMMEDIATE_MS, "ACK of the peer's FIN");
+	CHECK_SEG(tw_ack, SEG_ACK, self->iss + 2 + n, PEER_ISN + 2, 0);
+}
+
+/* --- closing first ------------------------------------------------------------ */
+
+/*
+ * Active close (RFC 9293 §3.6 case 1, §3.10.4 CLOSE in ESTABLISHED,
+ * §3.10.7.4 eighth in FIN-WAIT-2): after 10 bytes, acknowledged, close()
+ * sends FIN|ACK <SEQ=ISS+11><ACK=peer ISN+1> at once. The peer's ACK of it
+ * (FIN_WAIT2) gets no answer; its FIN|ACK gets an ACK <SEQ=ISS+12>
+ * <ACK=its FIN+1> at once (TIME_WAIT); then nothing.
+ */
+TEST_F(tear, active_close)
+{
+	struct seg s, ack, fin;
+
+	establish(_metadata, self, variant);
+	stack_sends(_metadata, self, 10);
+	ASSERT_EQ(0, close(self->cfd));
+	self->cfd = -1;
+	RECV(&s, IMMEDIATE_MS, "FIN on close()");
+	CHECK_SEG(&s, SEG_FIN | SEG_ACK, self->iss + 11, PEER_ISN + 1, 0);
+
+	ack = pseg(self, SEG_ACK, 0, 11);
+	SEND(&ack);
+	SILENCE(100, "FIN_WAIT2, after the peer's ACK of our FIN");
+
+	fin = pseg(self, SEG_FIN | SEG_ACK, 0, 11);
+	SEND(&fin);
+	RECV(&s, IMMEDIATE_MS, "ACK of the peer's FIN");
+	CHECK_SEG(&s, SEG_ACK, self->iss + 12, PEER_ISN + 2, 0);
+	SILENCE(SILENCE_MS, "TIME_WAIT");
+}
+
+/*
+ * Half-close (RFC 9293 §3.6: "the user who CLOSEs may continue to RECEIVE
+ * until the remote side CLOSEs"): shutdown(SHUT_WR) sends FIN|ACK
+ * <SEQ=ISS+1>; after the peer's ACK of it, 100 bytes from the peer are
+ * acknowledged (by DELACK_MAX_MS: when is not at issue here) and returned
+ * by recv(), which then finds nothing (not end of stream); the peer's FIN
+ * is acknowledged at once, exactly, and recv() returns 0. close() of the
+ * socket, now in TIME_WAIT, sends nothing.
+ */
+TEST_F(tear, half_close)
+{
+	struct seg s, ack, d, fin;
+	uint8_t buf[200];
+
+	establish(_metadata, self, variant);
+	ASSERT_EQ(0, shutdown(self->cfd, SHUT_WR));
+	RECV(&s, IMMEDIATE_MS, "FIN on shutdown(SHUT_WR)");
+	CHECK_SEG(&s, SEG_FIN | SEG_ACK, self->iss + 1, PEER_ISN + 1, 0);
+	ack = pseg(self, SEG_ACK, 0, 1);
+	SEND(&ack);
+
+	d = pdata(self, 0, 100, 1);
+	SEND(&d);
+	RECV(&s, DELACK_MAX_MS, "ACK of data received in FIN_WAIT2");
+	CHECK_SEG(&s, SEG_ACK, self->iss + 2, PEER_ISN + 101, 0);
+	ASSERT_EQ(100, recv_wait(self->cfd, buf, 100, REPLY_MS));
+	EXPECT_EQ(0, memcmp(buf, d.data, 100));
+	EXPECT_EQ(-EAGAIN, recv_once(self->cfd, 0));
+
+	fin = pseg(self, SEG_FIN | SEG_ACK, 100, 1);
+	SEND(&fin);
+	RECV(&s, IMMEDIATE_MS, "ACK of the peer's FIN");
+	CHECK_SEG(&s, SEG_ACK, self->iss + 2, PEER_ISN + 102, 0);
+	EXPECT_EQ(0, recv_once(self->cfd, REPLY_MS)) TH_LOG("recv() after the peer's FIN");
+	EXPECT_EQ(0, recv_once(self->cfd, 0)) TH_LOG("recv() again");
+
+	ASSERT_EQ(0, close(self->cfd));
+	self->cfd = -1;
+	SILENCE(SILENCE_MS, "close() in TIME_WAIT");
+}
+
+/* --- closing second ----------------------------------------------------------- */
+
+/*
+ * Passive close (RFC 9293 §3.6 case 2, §3.10.7.4 eighth in ESTABLISHED,
+ * §3.10.4 CLOSE in CLOSE-WAIT): 100 bytes, acknowledged, then the peer's
+ * FIN. The FIN is acknowledged exactly, <SEQ=ISS+1><ACK=FIN+1>, after a
+ * delay, DELACK_MIN_MS to DELACK_MAX_MS, before the program does anything
+ * (Linux: a FIN puts the connection in pingpong mode and the delayed-ACK
+ * timeout is 40 ms once data has come; xtcp waits delack_ms). recv()
+ * returns the 100 bytes, then 0, and 0 again. close() then sends FIN|ACK
+ * <SEQ=ISS+1><ACK=FIN+1> at once (LAST_ACK); the peer's ACK of it gets no
+ * answer and ends the connection without TIME_WAIT (the passive closer
+ * keeps none): a retransmission of the peer's FIN now reaches the listener
+ * and gets a RST <SEQ=SEG.ACK>.
+ */
+TEST_F(tear, passive_close)
+{
+	struct seg s, d, fin, ack;
+	uint8_t buf[200];
+
+	establish(_metadata, self, variant);
+	d = pdata(self, 0, 100, 0);
+	SEND(&d);
+	RECV(&s, DELACK_MAX_MS, "ACK of data");
+	CHECK_SEG(&s, SEG_ACK, self->iss + 1, PEER_ISN + 101, 0);
+
+	fin = pseg(self, SEG_FIN | SEG_ACK, 100, 0);
+	SEND(&fin);
+	SILENCE(DELACK_MIN_MS, "the ACK of a FIN is delayed");
+	RECV(&s, DELACK_MAX_MS - DELACK_MIN_MS, "delayed ACK of the peer's FIN");
+	CHECK_SEG(&s, SEG_ACK, self->iss + 1, PEER_ISN + 102, 0);
+
+	ASSERT_EQ(100, recv_wait(self->cfd, buf, 100, REPLY_MS));
+	EXPECT_EQ(0, memcmp(buf, d.data, 100));
+	EXPECT_EQ(0, recv_once(self->cfd, 0)) TH_LOG("recv() after the data");
+	EXPECT_EQ(0, recv_once(self->cfd, 0)) TH_LOG("recv() again");
+
+	ASSERT_EQ(0, close(self->cfd));
+	self->cfd = -1;
+	RECV(&s, IMMEDIATE_MS, "FIN on close() in CLOSE_WAIT");
+	CHECK_SEG(&s, SEG_FIN | SEG_ACK, self->iss + 1, PEER_ISN + 102, 0);
+	ack = pseg(self, SEG_ACK, 101, 1);
+	SEND(&ack);
+	SILENCE(SILENCE_MS, "after the last ACK");
+
+	fin = pseg(self, SEG_FIN | SEG_ACK, 100, 1);
+	SEND(&fin);
+	RECV(&s, IMMEDIATE_MS, "RST for a FIN after the connection ended");
+	CHECK_SEG(&s, SEG_RST, self->iss + 2, 0, 0);
+}
+
+/*
+ * The three-segment close (RFC 9293 §3.6, figure 12 folded): the program
+ * reads 0 and closes at once, within the delayed-ACK time of the peer's
+ * FIN. Linux enters pingpong mode on a FIN (tcp_fin()) and delays its ACK
+ * by its delayed-ACK timeout, 40 ms once data has been received; xtcp
+ * delays it by delack_ms (40 ms). So after 10 bytes (acknowledged, read)
+ * the stack's first segment after the peer's FIN is its own FIN, carrying
+ * the ACK: FIN|ACK <SEQ=ISS+1><ACK=peer's FIN+1>, and no pure ACK comes
+ * before it. (Without data first, Linux's timeout is 0 on a passive
+ * connection, icsk_ack.ato never set: the ACK goes at the next tick, 1 to
+ * 13 ms after the FIN here, racing the program's close().) The test needs
+ * close() within DELACK_MIN_MS (30 ms) of the peer's write; it fails,
+ * saying so, if the guest was too slow for that. After the peer's ACK:
+ * nothing.
+ */
+TEST_F(tear, passive_close_fin_carries_ack)
+{
+	struct seg s, d, fin, ack;
+	uint64_t t, t_close;
+	uint8_t buf[20];
+
+	establish(_metadata, self, variant);
+	d = pdata(self, 0, 10, 0);
+	SEND(&d);
+	RECV(&s, DELACK_MAX_MS, "ACK of data");
+	CHECK_SEG(&s, SEG_ACK, self->iss + 1, PEER_ISN + 11, 0);
+	ASSERT_EQ(10, recv_wait(self->cfd, buf, 10, REPLY_MS));
+
+	fin = pseg(self, SEG_FIN | SEG_ACK, 10, 0);
+	SEND(&fin);
+	t = peer_now_ns();
+	EXPECT_EQ(0, recv_once(self->cfd, REPLY_MS)) TH_LOG("recv() after the peer's FIN");
+	ASSERT_EQ(0, close(self->cfd));
+	self->cfd = -1;
+	t_close = peer_now_ns();
+	ASSERT_GT(DELACK_MIN_MS * 1000000ull, t_close - t)
+		TH_LOG("close() %.1f ms after the FIN: too late to tell",
+		       (double)(t_close - t) / 1e6);
+
+	RECV(&s, REPLY_MS, "the stack's answer to the FIN");
+	CHECK_SEG(&s, SEG_FIN | SEG_ACK, self->iss + 1, PEER_ISN + 12, 0);
+	ksft_print_msg("close() %.1f ms after the FIN; the stack's FIN %.1f ms after it\n",
+		       (double)(t_close - t) / 1e6, ms_since(t, &s));
+	ack = pseg(self, SEG_ACK, 11, 1);
+	SEND(&ack);
+	SILENCE(SILENCE_MS, "after the last ACK");
+}
+
+/*
+ * Simultaneous close (RFC 9293 §3.6 case 3, figure 13; §3.10.7.4 eighth
+ * in FIN-WAIT-1, fifth in CLOSING): close() sends FIN|ACK <SEQ=ISS+1>;
+ * the peer's FIN arrives before any ACK of it (its ack is ISS+1). The
+ * stack, now CLOSING, acknowledges it at once, <SEQ=ISS+2><ACK=peer's
+ * FIN+1>; the peer's ACK of the stack's FIN brings TIME_WAIT, silently.
+ * TIME_WAIT is then told from CLOSED by a retransmission of the peer's
+ * FIN: acknowledged the same way (CLOSED would send a RST).
+ */
+TEST_F(tear, simultaneous_close)
+{
+	struct seg s, fin, ack;
+
+	establish(_metadata, self, variant);
+	ASSERT_EQ(0, close(self->cfd));
+	self->cfd = -1;
+	RECV(&s, IMMEDIATE_MS, "FIN on close()");
+	CHECK_SEG(&s, SEG_FIN | SEG_ACK, self->iss + 1, PEER_ISN + 1, 0);
+
+	fin = pseg(self, SEG_FIN | SEG_ACK, 0, 0);
+	SEND(&fin);
+	RECV(&s, IMMEDIATE_MS, "ACK of the peer's FIN in CLOSING");
+	CHECK_SEG(&s, SEG_ACK, self->iss + 2, PEER_ISN + 2, 0);
+
+	ack = pseg(self, SEG_ACK, 1, 1);
+	SEND(&ack);
+	SILENCE(100, "TIME_WAIT, after the peer's ACK");
+
+	fin = pseg(self, SEG_FIN | SEG_ACK, 0, 1);
+	SEND(&fin);
+	RECV(&s, IMMEDIATE_MS, "ACK of a retransmitted FIN in TIME_WAIT");
+	CHECK_SEG(&s, SEG_ACK, self->iss + 2, PEER_ISN + 2, 0);
+	SILENCE(SILENCE_MS, "TIME_WAIT");
+}
+
+/*
+ * A FIN on data (RFC 9293 §3.10.7.4, seventh and eighth): one segment of
+ * 100 bytes with FIN. One ACK covers both, <SEQ=ISS+1><ACK=peer ISN+102>
+ * (data + 1), by DELACK_MAX_MS, and no ACK of the data alone; recv()
+ * returns the 100 bytes, then 0.
+ */
+TEST_F(tear, fin_with_data)
+{
+	struct seg s, d;
+	uint8_t buf[200];
+
+	establish(_metadata, self, variant);
+	d = pdata(self, 0, 100, 0);
+	d.flags |= SEG_FIN;
+	SEND(&d);
+	RECV(&s, DELACK_MAX_MS, "ACK of data and FIN");
+	CHECK_SEG(&s, SEG_ACK, self->iss + 1, PEER_ISN + 102, 0);
+
+	ASSERT_EQ(100, recv_wait(self->cfd, buf, 100, REPLY_MS));
+	EXPECT_EQ(0, memcmp(buf, d.data, 100));
+	EXPECT_EQ(0, recv_once(self->cfd, 0)) TH_LOG("recv() after the data");
+	SILENCE(SILENCE_MS, "CLOSE_WAIT");
+}
+
+/*
+ * FIN retransmission (RFC 9293 §3.10.4: the FIN is in the retransmission
+ * queue; RFC 6298 §5.5): after an RTT sample (10 bytes, acknowledged at
+ * once) close() sends FIN|ACK <SEQ=ISS+11>; the peer never acknowledges
+ * it. The same segment comes again after 200 ms (rto_min), then 400, then
+ * 800: each interval within interval_ok() of its nominal length, the first
+ * no earlier than 190 ms, as data in xtcp_segments.c's rto_doubling. Once
+ * the peer acknowledges it: nothing (FIN_WAIT2).
+ */
+TEST_F(tear, fin_retransmitted)
+{
+	struct seg s, prev, orig, ack;
+	double ms;
+	int i;
+
+	establish(_metadata, self, variant);
+	stack_sends(_metadata, self, 10);
+	ASSERT_EQ(0, close(self->cfd));
+	self->cfd = -1;
+	RECV(&orig, IMMEDIATE_MS, "FIN on close()");
+	CHECK_SEG(&orig, SEG_FIN | SEG_ACK, self->iss + 11, PEER_ISN + 1, 0);
+
+	prev = orig;
+	for (i = 0; i < 3; i++) {
+		int want = RTO_MIN_MS << i;
+
+		RECV(&s, interval_max(want), "FIN retransmission");
+		CHECK_SEG(&s, SEG_FIN | SEG_ACK, self->iss + 11, PEER_ISN + 1, 0);
+		ms = seg_ms(&prev, &s);
+		EXPECT_TRUE(interval_ok(ms, want))
+			TH_LOG("retransmission %d after %.1f ms, want %d", i + 1, ms, want);
+		if (!i)
+			EXPECT_LE(RTO_MIN_MS - 10, ms) TH_LOG("first RTO %.1f ms", ms);
+		ksft_print_msg("FIN retransmission %d: +%.1f ms (nominal %d)\n", i + 1, ms, want);
+		prev = s;
+	}
+
+	ack = pseg(self, SEG_ACK, 0, 11);
+	SEND(&ack);
+	SILENCE(SILENCE_MS, "FIN_WAIT2");
+}
+
+/* --- TIME_WAIT ------------------------------------------------------------------ */
+
+/*
+ * TIME_WAIT answers a retransmitted FIN (RFC 9293 §3.10.7.4 eighth,
+ * TIME-WAIT: "acknowledge it, and restart the 2 MSL timeout"): after the
+ * stack closed first (10 bytes sent), the peer's FIN, sent again twice,
+ * is acknowledged each time at once, <SEQ=ISS+12><ACK=FIN+1>; nothing else.
+ */
+TEST_F(tear, time_wait_reack)
+{
+	struct seg s, fin;
+	int i;
+
+	establish(_metadata, self, variant);
+	close_first(_metadata, self, 10, &s);
+	SILENCE(100, "TIME_WAIT");
+	fin = pseg(self, SEG_FIN | SEG_ACK, 0, 11);
+	for (i = 0; i < 2; i++) {
+		SEND(&fin);
+		RECV(&s, IMMEDIATE_MS, "ACK of a retransmitted FIN in TIME_WAIT");
+		CHECK_SEG(&s, SEG_ACK, self->iss + 12, PEER_ISN + 2, 0);
+	}
+	SILENCE(SILENCE_MS, "TIME_WAIT");
+}
+
+/*
+ * A RST does not end TIME_WAIT (RFC 1337 §3, fix (F1): "ignore RST
+ * segments in TIME-WAIT state"; RFC 9293 §3.10.7.4 second, TIME-WAIT, allows
+ * either). The peer sends RST and RST|ACK with SEQ = RCV.NXT (the only
+ * acceptable ones): no answer, and a retransmission of its FIN afterwards
+ * is still acknowledged, <SEQ=ISS+1+1><ACK=FIN+1>, not answered with a
+ * RST as it would be once the entry is gone (it would reach the listener).
+ * Linux follows RFC 1337 only with net.ipv4.tcp_rfc1337 = 1 (its default,
+ * 0, lets the RST end TIME_WAIT): the tcp variant sets it; xtcp always
+ * ignores.
+ */
+TEST_F(tear, time_wait_rst_ignored)
+{
+	struct seg s, rst, fin;
+
+	ASSERT_EQ(0, tcp_only_knob(variant->proto, "tcp_rfc1337", "1"));
+	establish(_metadata, self, variant);
+	close_first(_metadata, self, 0, &s);
+
+	rst = pseg(self, SEG_RST, 1, 0);
+	SEND(&rst);
+	rst = pseg(self, SEG_RST | SEG_ACK, 1, 1);
+	SEND(&rst);
+	SILENCE(100, "a RST in TIME_WAIT");
+
+	fin = pseg(self, SEG_FIN | SEG_ACK, 0, 1);
+	SEND(&fin);
+	RECV(&s, IMMEDIATE_MS, "ACK of a retransmitted FIN after a RST in TIME_WAIT");
+	CHECK_SEG(&s, SEG_ACK, self->iss + 2, PEER_ISN + 2, 0);
+	SILENCE(SILENCE_MS, "TIME_WAIT");
+}
+
+/*
+ * A new SYN reopens from TIME_WAIT (RFC 1122 §4.2.2.13, RFC 9293
+ * §3.6.1): the stack accepted the connection from its listener, closed
+ * first (10 bytes sent) and is in TIME_WAIT, the listener still open.
+ * First an old duplicate: the peer's first SYN again (ISN below RCV.NXT).
+ * It is answered like any unacceptable segment in TIME_WAIT (RFC 9293
+ * §3.10.7.4 first): an ACK <SEQ=SND.NXT=ISS+12><ACK=RCV.NXT=peer ISN+2>
+ * at once, no SYN-ACK, and TIME_WAIT stays (a retransmitted FIN is
+ * acknowledged). Then a SYN with a sequence number above RCV.NXT (by
+ * 100000, wrapping): the listener answers SYN-ACK <ACK=new ISN+1> at
+ * once, with an ISS above the old connection's SND.NXT (RFC 1122's first
+ * condition; Linux 6.12 uses SND.NXT + 65537, 6.1 loses that number on
+ * the way to the listener and uses its ISN generator, which for the same
+ * four-tuple is the old ISS plus the time since, in 64 ns units, RFC
+ * 6528: a few ms give some 65000 more); the peer's ACK completes the
+ * handshake and accept() returns the new connection, which carries data.
+ * Linux rate-limits the ACK for an old SYN (tcp_invalid_ratelimit, one
+ * per 500 ms per entry): both variants set the per-socket limit to 0. xtcp: TimeWaitReopened + 1, CurrTimeWait back to 0.
+ */
+TEST_F(tear, time_wait_syn_reopens)
+{
+	uint32_t new_isn = PEER_ISN + 2 + 100000;
+	struct seg s, syn, fin, ack, d;
+	long reopened = 0;
+	uint8_t buf[100];
+	int fd;
+
+	ASSERT_EQ(0, peer_knob_set(variant->proto, PEER_INVALID_RATELIMIT_MS, 0));
+	if (variant->proto == IPPROTO_XTCP) {
+		reopened = COUNTER("TimeWaitReopened");
+		EXPECT_LE(0, reopened) TH_LOG("no counter TimeWaitReopened");
+	}
+	establish(_metadata, self, variant);
+	close_first(_metadata, self, 10, &s);
+	if (variant->proto == IPPROTO_XTCP)
+		EXPECT_EQ(1, COUNTER("CurrTimeWait"));
+
+	syn = psyn(PEER_ISN);
+	SEND(&syn);
+	RECV(&s, IMMEDIATE_MS, "ACK of an old SYN in TIME_WAIT");
+	CHECK_SEG(&s, SEG_ACK, self->iss + 12, PEER_ISN + 2, 0);
+	fin = pseg(self, SEG_FIN | SEG_ACK, 0, 11);
+	SEND(&fin);
+	RECV(&s, IMMEDIATE_MS, "ACK of a retransmitted FIN in TIME_WAIT");
+	CHECK_SEG(&s, SEG_ACK, self->iss + 12, PEER_ISN + 2, 0);
+	EXPECT_EQ(-ETIMEDOUT, accept_wait(self->lfd, 0)) TH_LOG("accept() after an old SYN");
+
+	syn = psyn(new_isn);
+	SEND(&syn);
+	RECV(&s, IMMEDIATE_MS, "SYN-ACK for a new SYN in TIME_WAIT");
+	CHECK_SEG(&s, SEG_SYN | SEG_ACK, s.seq, new_isn + 1, 0);
+	EXPECT_LT(0, (int32_t)(s.seq - (self->iss + 12)))
+		TH_LOG("new ISS %u, old SND.NXT %u", s.seq, self->iss + 12);
+	ksft_print_msg("new ISS = old SND.NXT + %u\n", s.seq - (self->iss + 12));
+
+	ack = (struct seg){
+		.sport = PPORT, .dport = LPORT, .flags = SEG_ACK,
+		.seq = new_isn + 1, .ack = s.seq + 1, .win = PEER_WIN,
+	};
+	SEND(&ack);
+	fd = accept_wait(self->lfd, REPLY_MS);
+	ASSERT_LE(0, fd) TH_LOG("accept() of the reopened connection: %s", strerror(-fd));
+	self->cfd = fd;
+	d = ack;
+	d.flags = SEG_ACK | SEG_PSH;
+	memset(d.data, 'n', 50);
+	d.len = 50;
+	SEND(&d);
+	EXPECT_EQ(50, recv_wait(fd, buf, 50, REPLY_MS));
+	RECV(&s, DELACK_MAX_MS, "ACK of data on the reopened connection");
+	CHECK_SEG(&s, SEG_ACK, ack.ack, new_isn + 51, 0);
+
+	if (variant->proto == IPPROTO_XTCP) {
+		EXPECT_EQ(reopened + 1, COUNTER("TimeWaitReopened"));
+		EXPECT_EQ(0, COUNTER("CurrTimeWait"));
+	}
+}
+
+/* --- challenge ACKs ------------------------------------------------------------- */
+
+/*
+ * Challenge ACKs (RFC 5961 §3.2, §4.2; RFC 9293 §3.10.7.4 second and
+ * fourth): in ESTABLISHED, a RST whose SEQ is inside the window but not
+ * RCV.NXT (here RCV.NXT + 100) and a SYN inside the window each get an ACK
+ * <SEQ=SND.NXT=ISS+1><ACK=RCV.NXT=peer ISN+1> at once, and change nothing:
+ * recv() has no error, data from the peer is read and acknowledged.
+ * ChallengeAcks (TCP: TCPChallengeACK) moves by 2. Then a RST with SEQ =
+ * RCV.NXT resets the connection: no answer, recv() fails with ECONNRESET.
+ * Rate limits off for both: the per-socket one
+ * (net.ipv4.tcp_invalid_ratelimit, net.xtcp.invalid_ratelimit_ms = 0)
+ * and Linux's per namespace one (tcp_challenge_ack_limit = INT_MAX;
+ * xtcp has none).
+ */
+TEST_F(tear, challenge_ack)
+{
+	struct seg s, rst, syn, d;
+	long challenges;
+	uint8_t buf[200];
+	socklen_t len = sizeof(int);
+	int err = -1;
+
+	ASSERT_EQ(0, peer_knob_set(variant->proto, PEER_INVALID_RATELIMIT_MS, 0));
+	ASSERT_EQ(0, tcp_only_knob(variant->proto, "tcp_challenge_ack_limit", "2147483647"));
+	establish(_metadata, self, variant);
+	challenges = COUNTER("ChallengeAcks");
+	EXPECT_LE(0, challenges) TH_LOG("no counter ChallengeAcks");
+
+	rst = pseg(self, SEG_RST, 100, 0);
+	SEND(&rst);
+	RECV(&s, IMMEDIATE_MS, "challenge ACK for a RST in the window");
+	CHECK_SEG(&s, SEG_ACK, self->iss + 1, PEER_ISN + 1, 0);
+
+	syn = psyn(PEER_ISN + 1 + 100);
+	SEND(&syn);
+	RECV(&s, IMMEDIATE_MS, "challenge ACK for a SYN in the window");
+	CHECK_SEG(&s, SEG_ACK, self->iss + 1, PEER_ISN + 1, 0);
+	EXPECT_EQ(challenges + 2, COUNTER("ChallengeAcks"));
+
+	ASSERT_EQ(0, getsockopt(self->cfd, SOL_SOCKET, SO_ERROR, &err, &len));
+	EXPECT_EQ(0, err) TH_LOG("SO_ERROR %s", strerror(err));
+	EXPECT_EQ(-EAGAIN, recv_once(self->cfd, 0));
+	d = pdata(self, 0, 100, 0);
+	SEND(&d);
+	ASSERT_EQ(100, recv_wait(self->cfd, buf, 100, REPLY_MS));
+	EXPECT_EQ(0, memcmp(buf, d.data, 100));
+	RECV(&s, DELACK_MAX_MS, "ACK of data after the challenges");
+	CHECK_SEG(&s, SEG_ACK, self->iss + 1, PEER_ISN + 101, 0);
+
+	rst = pseg(self, SEG_RST, 100, 0);
+	SEND(&rst);
+	SILENCE(100, "a RST at RCV.NXT");
+	EXPECT_EQ(-ECONNRESET, recv_once(self->cfd, REPLY_MS));
+	EXPECT_EQ(challenges + 2, COUNTER("ChallengeAcks"));
+}
+
+/*
+ * The per-socket rate limit of challenge ACKs (RFC 5961 §7; Linux's
+ * net.ipv4.tcp_invalid_ratelimit, xtcp's net.xtcp.invalid_ratelimit_ms),
+ * 500 ms, the default of both; Linux's per namespace limit off. An
+ * in-window RST gets a challenge ACK at once; a second RST and an
+ * in-window SYN right after it get nothing (100 ms of silence each); a
+ * RST 600 ms after the first challenge ACK gets one again. ChallengeAcks
+ * (TCP: TCPChallengeACK) moves by 2.
+ */
+TEST_F(tear, challenge_ack_ratelimit)
+{
+	struct seg s, first, rst, syn;
+	long challenges;
+
+	ASSERT_EQ(0, peer_knob_set(variant->proto, PEER_INVALID_RATELIMIT_MS, 500));
+	ASSERT_EQ(0, tcp_only_knob(variant->proto, "tcp_challenge_ack_limit", "2147483647"));
+	establish(_metadata, self, variant);
+	challenges = COUNTER("ChallengeAcks");
+	EXPECT_LE(0, challenges) TH_LOG("no counter ChallengeAcks");
+
+	rst = pseg(self, SEG_RST, 100, 0);
+	SEND(&rst);
+	RECV(&first, IMMEDIATE_MS, "challenge ACK for a RST in the window");
+	CHECK_SEG(&first, SEG_ACK, self->iss + 1, PEER_ISN + 1, 0);
+	SEND(&rst);
+	SILENCE(100, "a second RST within the rate limit");
+	syn = psyn(PEER_ISN + 1 + 100);
+	SEND(&syn);
+	SILENCE(100, "a SYN within the rate limit");
+
+	sleep_until(first.t_ns, 600);
+	SEND(&rst);
+	RECV(&s, IMMEDIATE_MS, "challenge ACK after the rate limit");
+	CHECK_SEG(&s, SEG_ACK, self->iss + 1, PEER_ISN + 1, 0);
+	EXPECT_EQ(challenges + 2, COUNTER("ChallengeAcks"));
+}
+
+/* --- xtcp's timers ---------------------------------------------------------------- */
+
+/*
+ * xtcp only: the length of TIME_WAIT, 2 * net.xtcp.msl_ms (RFC 9293
+ * §3.10.7.4 TIME-WAIT; Linux's is a fixed 60 s). With msl_ms = 250,
+ * TIME_WAIT lasts 500 ms, restarted by each retransmission of the peer's
+ * FIN. The stack closes first; when it sends the ACK of the peer's FIN,
+ * TimeWaitEntered moves by 1 and CurrTimeWait is 1. 400 ms later (below
+ * interval_min(500) = 430 ms) a retransmitted FIN is acknowledged exactly
+ * and restarts the timer; 400 ms after that ACK (800 ms after entering,
+ * beyond interval_max(500) = 685 ms, so only alive if restarted) another
+ * is acknowledged. 700 ms after that one (beyond 685 ms) the entry is gone:
+ * CurrTimeWait is 0 and the FIN gets RST <SEQ=SEG.ACK> (RFC 9293 §3.10.7.1,
+ * from the listener, as from a closed port). Tolerance: TIME_WAIT of
+ * nominal 500 ms must last at least 400 ms and end within 700 ms.
+ */
+TEST_F(tear, xtcp_time_wait_length)
+{
+	struct seg s, tw, fin;
+	long entered;
+	int i;
+
+	if (variant->proto != IPPROTO_XTCP)
+		SKIP(return, "xtcp only (see the comment of the test)");
+	ASSERT_EQ(0, write_file("/proc/sys/net/xtcp/msl_ms", "250"));
+	entered = COUNTER("TimeWaitEntered");
+	EXPECT_LE(0, entered) TH_LOG("no counter TimeWaitEntered");
+	EXPECT_EQ(0, COUNTER("CurrTimeWait"));
+	establish(_metadata, self, variant);
+	close_first(_metadata, self, 0, &tw);
+	EXPECT_EQ(entered + 1, COUNTER("TimeWaitEntered"));
+	EXPECT_EQ(1, COUNTER("CurrTimeWait"));
+
+	fin = pseg(self, SEG_FIN | SEG_ACK, 0, 1);
+	for (i = 0; i < 2; i++) {
+		sleep_until(tw.t_ns, 400);
+		SEND(&fin);
+		RECV(&tw, IMMEDIATE_MS, "ACK of a retransmitted FIN in TIME_WAIT");
+		CHECK_SEG(&tw, SEG_ACK, self->iss + 2, PEER_ISN + 2, 0);
+		EXPECT_EQ(1, COUNTER("CurrTimeWait"));
+	}
+
+	sleep_until(tw.t_ns, 700);
+	EXPECT_EQ(0, COUNTER("CurrTimeWait")) TH_LOG("TIME_WAIT entry after 700 ms");
+	SEND(&fin);
+	RECV(&s, IMMEDIATE_MS, "RST for a FIN after TIME_WAIT ended");
+	CHECK_SEG(&s, SEG_RST, self->iss + 2, 0, 0);
+	EXPECT_EQ(entered + 1, COUNTER("TimeWaitEntered"));
+}
+
+/*
+ * xtcp only: an orphan's FIN_WAIT2 ends after net.xtcp.fin_timeout
+ * seconds (Linux's tcp_fin_timeout; RFC 9293 leaves FIN-WAIT-2 unbounded,
+ * RFC 1122 §4.2.2.20's note allows the timeout). With fin_timeout = 1: 100
+ * bytes from the peer are read, the stack closes, the peer acknowledges
+ * the FIN and never sends its own. 500 ms later the socket is alive: a
+ * retransmission of the peer's 100 bytes, an unacceptable segment, gets an
+ * ACK <SEQ=ISS+2><ACK=peer ISN+101> (RFC 9293 §3.10.7.4 first). 1400 ms
+ * after the ACK of the FIN (beyond interval_max(1000) = 1310 ms) it is
+ * gone: FinWait2Timeouts has moved by 1, and the same segment, and new
+ * data, each get a RST <SEQ=SEG.ACK> (§3.10.7.1). Tolerance: FIN_WAIT2 of
+ * nominal 1 s must last at least 500 ms and end within 1400 ms.
+ */
+TEST_F(tear, xtcp_fin_wait2_timeout)
+{
+	struct seg s, d, old, ack;
+	long timeouts;
+	uint8_t buf[200];
+	uint64_t t;
+
+	if (variant->proto != IPPROTO_XTCP)
+		SKIP(return, "xtcp only (see the comment of the test)");
+	ASSERT_EQ(0, peer_knob_set(variant->proto, PEER_FIN_TIMEOUT, 1));
+	timeouts = COUNTER("FinWait2Timeouts");
+	EXPECT_LE(0, timeouts) TH_LOG("no counter FinWait2Timeouts");
+	establish(_metadata, self, variant);
+	old = pdata(self, 0, 100, 0);
+	SEND(&old);
+	ASSERT_EQ(100, recv_wait(self->cfd, buf, 100, REPLY_MS));
+	RECV(&s, DELACK_MAX_MS, "ACK of data");
+	CHECK_SEG(&s, SEG_ACK, self->iss + 1, PEER_ISN + 101, 0);
+
+	ASSERT_EQ(0, close(self->cfd));
+	self->cfd = -1;
+	RECV(&s, IMMEDIATE_MS, "FIN on close()");
+	CHECK_SEG(&s, SEG_FIN | SEG_ACK, self->iss + 1, PEER_ISN + 101, 0);
+	ack = pseg(self, SEG_ACK, 100, 1);
+	SEND(&ack);
+	t = peer_now_ns();
+
+	old.ack = self->iss + 2;
+	sleep_until(t, 500);
+	SEND(&old);
+	RECV(&s, IMMEDIATE_MS, "ACK of an old segment in FIN_WAIT2");
+	CHECK_SEG(&s, SEG_ACK, self->iss + 2, PEER_ISN + 101, 0);
+	EXPECT_EQ(timeouts, COUNTER("FinWait2Timeouts"));
+
+	sleep_until(t, 1400);
+	EXPECT_EQ(timeouts + 1, COUNTER("FinWait2Timeouts"));
+	SEND(&old);
+	RECV(&s, IMMEDIATE_MS, "RST for an old segment after FIN_WAIT2 ended");
+	CHECK_SEG(&s, SEG_RST, self->iss + 2, 0, 0);
+	d = pdata(self, 100, 100, 1);
+	SEND(&d);
+	RECV(&s, IMMEDIATE_MS, "RST for data after FIN_WAIT2 ended");
+	CHECK_SEG(&s, SEG_RST, self->iss + 2, 0, 0);
+}
+
+XTCP_TEST_MAIN
