@@ -51,27 +51,10 @@
 #include "xtcp_main.h"
 #include "xtcp_proto.h"
 #include "xtcp_peer.h"
-
-#define LPORT		5000		/* the stack's listener */
-#define PPORT		40000		/* the peer's port */
-#define PEER_ISN	0xfffffc00u	/* the peer's numbers wrap after 1 KiB */
-#define PEER_WIN	65535
-#define PEER_MSS	1000
-
-#define REPLY_MS	1000	/* an answer that is due arrives within this */
-#define IMMEDIATE_MS	25	/* "at once": see the comment at the top */
-#define SILENCE_MS	300	/* nothing for this long counts as silence */
-#define DELACK_MIN_MS	30	/* a delayed ACK comes no earlier (40 ms nominal) */
-#define DELACK_MAX_MS	250	/* ... and by then (Linux: 40 ms; RFC 5681: 500 ms) */
-#define RTO_MIN_MS	200	/* Linux's TCP_RTO_MIN, xtcp's rto_min_ms */
+#include "xtcp_script.h"
 
 FIXTURE(seg) {
-	struct peer p;
-	int lfd;		/* listener */
-	int cfd;		/* the accepted connection, non-blocking */
-	uint32_t iss;		/* the stack's initial sequence number */
-	uint16_t win;		/* window field of the peer's segments */
-	struct seg synack;	/* the stack's SYN-ACK */
+	struct script c;
 };
 
 FIXTURE_VARIANT(seg) {
@@ -88,9 +71,7 @@ FIXTURE_VARIANT_ADD(seg, xtcp) {
 
 FIXTURE_SETUP(seg)
 {
-	self->lfd = -1;
-	self->cfd = -1;
-	ASSERT_EQ(0, peer_open(&self->p, variant->proto));
+	ASSERT_EQ(0, script_open(&self->c, variant->proto));
 	ASSERT_EQ(0, peer_plain_tcp());
 	/* Linux's tail loss probe and RFC 5827 early retransmit: off */
 	ASSERT_EQ(0, write_file("/proc/sys/net/ipv4/tcp_early_retrans", "0"));
@@ -98,101 +79,10 @@ FIXTURE_SETUP(seg)
 
 FIXTURE_TEARDOWN(seg)
 {
-	if (self->cfd >= 0)
-		close(self->cfd);
-	if (self->lfd >= 0)
-		close(self->lfd);
-	peer_close(&self->p);
+	script_close(&self->c);
 }
 
 /* --- helpers --------------------------------------------------------------- */
-
-/* A non-blocking listener on 10.0.0.1:@port; fd or -errno. */
-static int listen_on(int proto, uint16_t port)
-{
-	struct sockaddr_in sin = addr4(PEER_LOCAL, port);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
-
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 16)) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-/* The next connection of @lfd within @ms: fd, -ETIMEDOUT or -errno. */
-static int accept_wait(int lfd, int ms)
-{
-	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
-	int fd;
-
-	if (poll(&pfd, 1, ms) < 0)
-		return -errno;
-	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return errno == EAGAIN ? -ETIMEDOUT : -errno;
-	return fd;
-}
-
-/* Byte @off of the peer's stream (@peer) or of the stack's. */
-static uint8_t stream_byte(bool peer, uint32_t off)
-{
-	return peer ? (uint8_t)(off % 251 + 1) : (uint8_t)(off * 7 % 253 + 3);
-}
-
-/* Write bytes [@off, @off + @len) of the stack's stream on @fd; bytes written. */
-static int send_stream(int fd, uint32_t off, int len)
-{
-	uint8_t buf[8192];
-	int i;
-
-	if (len > (int)sizeof(buf))
-		return -1;
-	for (i = 0; i < len; i++)
-		buf[i] = stream_byte(false, off + i);
-	return send(fd, buf, len, MSG_DONTWAIT);
-}
-
-/* The stack's segment @s carries bytes [@off, @off + s->len) of its stream. */
-static bool stack_data_ok(const struct seg *s, uint32_t off)
-{
-	int i;
-
-	for (i = 0; i < s->len && i < SEG_MAX_DATA; i++)
-		if (s->data[i] != stream_byte(false, off + i))
-			return false;
-	return true;
-}
-
-/*
- * Read up to @len bytes from non-blocking @fd, waiting up to @ms for all of
- * them: the number read.
- */
-static int recv_wait(int fd, uint8_t *buf, int len, int ms)
-{
-	uint64_t end = peer_now_ns() + ms * 1000000ull;
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	int got = 0, left;
-	ssize_t n;
-
-	while (got < len) {
-		n = recv(fd, buf + got, len - got, MSG_DONTWAIT);
-		if (n > 0) {
-			got += n;
-			continue;
-		}
-		if (n == 0 || errno != EAGAIN)
-			break;
-		left = (int)(((int64_t)(end - peer_now_ns()) + 999999) / 1000000);
-		if (left <= 0 || poll(&pfd, 1, left) <= 0)
-			break;
-	}
-	return got;
-}
 
 /* recv(MSG_DONTWAIT) on @fd finds nothing: the errno (EAGAIN), or -bytes. */
 static int recv_nothing(int fd)
@@ -201,89 +91,6 @@ static int recv_nothing(int fd)
 	ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 
 	return n < 0 ? errno : -(int)n;
-}
-
-/* A segment from the peer: seq = its ISN + 1 + @off, ack = ISS + 1 + @ack_off. */
-static struct seg pseg(const FIXTURE_DATA(seg) *self, uint8_t flags, uint32_t off,
-		       uint32_t ack_off)
-{
-	struct seg s = {
-		.sport = PPORT, .dport = LPORT, .flags = flags,
-		.seq = PEER_ISN + 1 + off, .ack = self->iss + 1 + ack_off,
-		.win = self->win,
-	};
-
-	return s;
-}
-
-/* Bytes [@off, @off + @len) of the peer's stream, ACK|PSH, ack = ISS + 1 + @ack_off. */
-static struct seg pdata(const FIXTURE_DATA(seg) *self, uint32_t off, int len,
-			uint32_t ack_off)
-{
-	struct seg s = pseg(self, SEG_ACK | SEG_PSH, off, ack_off);
-	int i;
-
-	for (i = 0; i < len && i < SEG_MAX_DATA; i++)
-		s.data[i] = stream_byte(true, off + i);
-	s.len = i;
-	return s;
-}
-
-/*
- * An interval of nominal length T passes if it lies within
- * [T - T/10 - 20 ms, T + T/4 + 60 ms], as in xtcp_wire.c: each end carries
- * the guest's wake-up latency under TCG, a timer never fires early (one
- * jiffy of rounding) and fires late by the timer wheel's granularity, up to
- * 12.5% beyond 256 ms.
- */
-static bool interval_ok(double got_ms, int want_ms)
-{
-	return got_ms >= want_ms - want_ms / 10.0 - 20 &&
-	       got_ms <= want_ms + want_ms / 4.0 + 60;
-}
-
-static int interval_max(int want_ms)
-{
-	return want_ms + want_ms / 4 + 60;
-}
-
-static double ms_since(uint64_t t_ns, const struct seg *s)
-{
-	return ((double)s->t_ns - (double)t_ns) / 1e6;
-}
-
-/* Receive the stack's next segment or fail the test. */
-#define RECV(seg, ms, what)						\
-	ASSERT_EQ(0, peer_expect(&self->p, seg, ms))			\
-		TH_LOG("no %s from the stack within %d ms", what, (int)(ms))
-
-/* Nothing from the stack for @ms, or fail the test. */
-#define SILENCE(ms, what) do {						\
-	struct seg _s = {};						\
-									\
-	ASSERT_EQ(0, peer_expect_none(&self->p, &_s, ms))		\
-		TH_LOG("%s: unexpected %s", what, peer_fmt(&self->p, &_s)); \
-} while (0)
-
-#define SEND(seg) ASSERT_EQ(0, peer_send(&self->p, seg))
-
-/*
- * The stack's segment @s is well formed and has exactly flags @flags,
- * sequence number @seq, acknowledgment number @ack and @len bytes of data.
- */
-#define CHECK_SEG(s, _flags, _seq, _ack, _len)				\
-	check_seg(_metadata, &self->p, s, _flags, _seq, _ack, _len, __LINE__)
-
-static void check_seg(struct __test_metadata *_metadata, struct peer *p,
-		      const struct seg *s, uint8_t flags, uint32_t seq,
-		      uint32_t ack, int len, int line)
-{
-	EXPECT_TRUE(s->ip_csum_ok && s->csum_ok && s->hdr_ok && s->opt_ok)
-		TH_LOG("line %d: malformed: %s", line, peer_fmt(p, s));
-	EXPECT_EQ(flags, s->flags) TH_LOG("line %d: flags of %s", line, peer_fmt(p, s));
-	EXPECT_EQ(seq, s->seq) TH_LOG("line %d: seq of %s", line, peer_fmt(p, s));
-	EXPECT_EQ(ack, s->ack) TH_LOG("line %d: ack of %s", line, peer_fmt(p, s));
-	EXPECT_EQ(len, s->len) TH_LOG("line %d: length of %s", line, peer_fmt(p, s));
 }
 
 /*
@@ -300,42 +107,15 @@ static int no_quickack(int proto, int fd)
 }
 
 /*
- * Passive open: the stack listens on LPORT; the peer's SYN carries MSS 1000,
- * a window scale option of shift @wscale unless it is -1, and window
- * 65535; the final ACK and every later peer segment window field @win.
- * Returns with the connection accepted (self->cfd, non-blocking) and, for
- * the tcp variant, TCP_QUICKACK set to 0.
+ * Passive open (script_establish()) with, for the tcp variant, TCP_QUICKACK
+ * set to 0.
  */
 static void establish(struct __test_metadata *_metadata, FIXTURE_DATA(seg) *self,
 		      const FIXTURE_VARIANT(seg) *variant, int wscale, uint16_t win)
 {
-	struct seg syn = {
-		.sport = PPORT, .dport = LPORT, .seq = PEER_ISN,
-		.flags = SEG_SYN, .win = PEER_WIN,
-	};
-	struct seg ack;
-
-	self->lfd = listen_on(variant->proto, LPORT);
-	ASSERT_LE(0, self->lfd) TH_LOG("listen: %s", strerror(-self->lfd));
-	seg_opt_mss(&syn, PEER_MSS);
-	if (wscale >= 0) {
-		seg_opt_nop(&syn);
-		seg_opt_wscale(&syn, wscale);
-	}
-	SEND(&syn);
-	RECV(&self->synack, REPLY_MS, "SYN-ACK");
-	CHECK_SEG(&self->synack, SEG_SYN | SEG_ACK, self->synack.seq, PEER_ISN + 1, 0);
-	self->iss = self->synack.seq;
-	self->win = win;
-	ack = pseg(self, SEG_ACK, 0, 0);
-	SEND(&ack);
-	self->cfd = accept_wait(self->lfd, REPLY_MS);
-	ASSERT_LE(0, self->cfd) TH_LOG("accept: %s", strerror(-self->cfd));
-	ASSERT_EQ(0, no_quickack(variant->proto, self->cfd));
+	script_establish(_metadata, &self->c, variant->proto, wscale, win);
+	ASSERT_EQ(0, no_quickack(variant->proto, self->c.cfd));
 }
-
-/* Counter @name by xtcp's name, TCP's equivalent for the tcp variant. */
-#define COUNTER(name) mib(variant->proto, name)
 
 /* --- acknowledgments --------------------------------------------------------- */
 
@@ -352,17 +132,17 @@ TEST_F(seg, exchange_20_then_10)
 	uint8_t buf[64];
 
 	establish(_metadata, self, variant, -1, PEER_WIN);
-	d = pdata(self, 0, 20, 0);
+	d = pdata(&self->c, 0, 20, 0);
 	SEND(&d);
-	ASSERT_EQ(20, recv_wait(self->cfd, buf, 20, REPLY_MS));
+	ASSERT_EQ(20, recv_wait(self->c.cfd, buf, 20, REPLY_MS));
 	EXPECT_EQ(0, memcmp(buf, d.data, 20));
-	ASSERT_EQ(10, send_stream(self->cfd, 0, 10));
+	ASSERT_EQ(10, send_stream(self->c.cfd, 0, 10));
 
 	RECV(&s, REPLY_MS, "answer");
-	CHECK_SEG(&s, SEG_ACK | SEG_PSH, self->iss + 1, PEER_ISN + 1 + 20, 10);
-	EXPECT_TRUE(stack_data_ok(&s, 0)) TH_LOG("payload of %s", peer_fmt(&self->p, &s));
+	CHECK_SEG(&s, SEG_ACK | SEG_PSH, self->c.iss + 1, PEER_ISN + 1 + 20, 10);
+	EXPECT_TRUE(stack_data_ok(&s, 0)) TH_LOG("payload of %s", peer_fmt(&self->c.p, &s));
 
-	ack = pseg(self, SEG_ACK, 20, 10);
+	ack = pseg(&self->c, SEG_ACK, 20, 10);
 	SEND(&ack);
 	SILENCE(SILENCE_MS, "after the exchange");
 }
@@ -391,28 +171,28 @@ TEST_F(seg, delayed_ack)
 	delayed = COUNTER("DelayedAcks");
 	EXPECT_LE(0, delayed) TH_LOG("no counter DelayedAcks");
 
-	d = pdata(self, 0, 100, 0);
+	d = pdata(&self->c, 0, 100, 0);
 	SEND(&d);
 	t = peer_now_ns();
 	SILENCE(DELACK_MIN_MS, "an ACK of one small segment is delayed");
 	RECV(&a, DELACK_MAX_MS - DELACK_MIN_MS, "delayed ACK");
-	CHECK_SEG(&a, SEG_ACK, self->iss + 1, PEER_ISN + 1 + 100, 0);
+	CHECK_SEG(&a, SEG_ACK, self->c.iss + 1, PEER_ISN + 1 + 100, 0);
 	ksft_print_msg("delayed ACK after %.1f ms\n", ms_since(t, &a));
 	EXPECT_EQ(delayed + 1, COUNTER("DelayedAcks"));
 
-	ASSERT_EQ(100, recv_wait(self->cfd, buf, 100, REPLY_MS));
+	ASSERT_EQ(100, recv_wait(self->c.cfd, buf, 100, REPLY_MS));
 
 	/* Linux left pingpong mode when its delayed-ACK timer fired */
-	ASSERT_EQ(0, no_quickack(variant->proto, self->cfd));
-	d = pdata(self, 100, PEER_MSS, 0);
+	ASSERT_EQ(0, no_quickack(variant->proto, self->c.cfd));
+	d = pdata(&self->c, 100, PEER_MSS, 0);
 	d.flags = SEG_ACK;
-	d2 = pdata(self, 100 + PEER_MSS, PEER_MSS, 0);
+	d2 = pdata(&self->c, 100 + PEER_MSS, PEER_MSS, 0);
 	SEND(&d);
-	ASSERT_EQ(PEER_MSS, recv_wait(self->cfd, buf, PEER_MSS, REPLY_MS));
+	ASSERT_EQ(PEER_MSS, recv_wait(self->c.cfd, buf, PEER_MSS, REPLY_MS));
 	SEND(&d2);
-	ASSERT_EQ(PEER_MSS, recv_wait(self->cfd, buf, PEER_MSS, REPLY_MS));
+	ASSERT_EQ(PEER_MSS, recv_wait(self->c.cfd, buf, PEER_MSS, REPLY_MS));
 	RECV(&a, IMMEDIATE_MS, "ACK of two full-sized segments");
-	CHECK_SEG(&a, SEG_ACK, self->iss + 1, PEER_ISN + 1 + 100 + 2 * PEER_MSS, 0);
+	CHECK_SEG(&a, SEG_ACK, self->c.iss + 1, PEER_ISN + 1 + 100 + 2 * PEER_MSS, 0);
 	SILENCE(SILENCE_MS, "after the ACK of both");
 	EXPECT_EQ(delayed + 1, COUNTER("DelayedAcks"));
 }
@@ -435,23 +215,23 @@ TEST_F(seg, out_of_order_held)
 	ofo = COUNTER("OutOfOrderQueued");
 	EXPECT_LE(0, ofo) TH_LOG("no counter OutOfOrderQueued");
 
-	d2 = pdata(self, 100, 100, 0);
+	d2 = pdata(&self->c, 100, 100, 0);
 	SEND(&d2);
 	RECV(&a, IMMEDIATE_MS, "duplicate ACK for out-of-order data");
-	CHECK_SEG(&a, SEG_ACK, self->iss + 1, PEER_ISN + 1, 0);
-	EXPECT_EQ(EAGAIN, recv_nothing(self->cfd));
+	CHECK_SEG(&a, SEG_ACK, self->c.iss + 1, PEER_ISN + 1, 0);
+	EXPECT_EQ(EAGAIN, recv_nothing(self->c.cfd));
 
-	d1 = pdata(self, 0, 100, 0);
+	d1 = pdata(&self->c, 0, 100, 0);
 	SEND(&d1);
 	RECV(&a, IMMEDIATE_MS, "ACK of the filled hole");
-	CHECK_SEG(&a, SEG_ACK, self->iss + 1, PEER_ISN + 1 + 200, 0);
+	CHECK_SEG(&a, SEG_ACK, self->c.iss + 1, PEER_ISN + 1 + 200, 0);
 
-	ASSERT_EQ(200, recv_wait(self->cfd, buf, 200, REPLY_MS));
+	ASSERT_EQ(200, recv_wait(self->c.cfd, buf, 200, REPLY_MS));
 	for (i = 0; i < 200; i++)
 		if (buf[i] != stream_byte(true, i))
 			break;
 	EXPECT_EQ(200, i) TH_LOG("byte %d of the stream differs", i);
-	EXPECT_EQ(EAGAIN, recv_nothing(self->cfd));
+	EXPECT_EQ(EAGAIN, recv_nothing(self->c.cfd));
 	EXPECT_EQ(ofo + 1, COUNTER("OutOfOrderQueued"));
 }
 
@@ -472,25 +252,25 @@ TEST_F(seg, out_of_window_segment_acked)
 
 	establish(_metadata, self, variant, -1, PEER_WIN);
 	/* no window scaling: the SYN-ACK's window is RCV.WND now */
-	beyond[0] = self->synack.win;
-	beyond[1] = self->synack.win + 1000;
+	beyond[0] = self->c.synack.win;
+	beyond[1] = self->c.synack.win + 1000;
 	for (i = 0; i < 2; i++) {
-		x = pseg(self, SEG_ACK | SEG_PSH, beyond[i], 0);
+		x = pseg(&self->c, SEG_ACK | SEG_PSH, beyond[i], 0);
 		memset(x.data, 'X', 100);
 		x.len = 100;
 		SEND(&x);
 		RECV(&a, IMMEDIATE_MS, "ACK for a segment beyond the window");
-		CHECK_SEG(&a, SEG_ACK, self->iss + 1, PEER_ISN + 1, 0);
-		EXPECT_EQ(EAGAIN, recv_nothing(self->cfd));
+		CHECK_SEG(&a, SEG_ACK, self->c.iss + 1, PEER_ISN + 1, 0);
+		EXPECT_EQ(EAGAIN, recv_nothing(self->c.cfd));
 	}
 
-	d = pdata(self, 0, 100, 0);
+	d = pdata(&self->c, 0, 100, 0);
 	SEND(&d);
 	RECV(&a, REPLY_MS, "ACK of in-order data");
-	CHECK_SEG(&a, SEG_ACK, self->iss + 1, PEER_ISN + 1 + 100, 0);
-	ASSERT_EQ(100, recv_wait(self->cfd, buf, 100, REPLY_MS));
+	CHECK_SEG(&a, SEG_ACK, self->c.iss + 1, PEER_ISN + 1 + 100, 0);
+	ASSERT_EQ(100, recv_wait(self->c.cfd, buf, 100, REPLY_MS));
 	EXPECT_EQ(0, memcmp(buf, d.data, 100));
-	EXPECT_EQ(EAGAIN, recv_nothing(self->cfd));
+	EXPECT_EQ(EAGAIN, recv_nothing(self->c.cfd));
 }
 
 /* --- retransmission ---------------------------------------------------------- */
@@ -514,25 +294,25 @@ TEST_F(seg, rto_doubling)
 
 	establish(_metadata, self, variant, -1, PEER_WIN);
 	/* an RTT sample */
-	ASSERT_EQ(10, send_stream(self->cfd, 0, 10));
+	ASSERT_EQ(10, send_stream(self->c.cfd, 0, 10));
 	RECV(&s, REPLY_MS, "data");
-	CHECK_SEG(&s, SEG_ACK | SEG_PSH, self->iss + 1, PEER_ISN + 1, 10);
-	ack = pseg(self, SEG_ACK, 0, 10);
+	CHECK_SEG(&s, SEG_ACK | SEG_PSH, self->c.iss + 1, PEER_ISN + 1, 10);
+	ack = pseg(&self->c, SEG_ACK, 0, 10);
 	SEND(&ack);
 
 	timeouts = COUNTER("Timeouts");
 	retrans = COUNTER("RetransSegs");
-	ASSERT_EQ(100, send_stream(self->cfd, 10, 100));
+	ASSERT_EQ(100, send_stream(self->c.cfd, 10, 100));
 	RECV(&orig, REPLY_MS, "data");
-	CHECK_SEG(&orig, SEG_ACK | SEG_PSH, self->iss + 11, PEER_ISN + 1, 100);
+	CHECK_SEG(&orig, SEG_ACK | SEG_PSH, self->c.iss + 11, PEER_ISN + 1, 100);
 
 	prev = orig;
 	for (i = 0; i < 3; i++) {
 		int want = RTO_MIN_MS << i;
 
 		RECV(&s, interval_max(want), "retransmission");
-		CHECK_SEG(&s, orig.flags, self->iss + 11, PEER_ISN + 1, 100);
-		EXPECT_TRUE(stack_data_ok(&s, 10)) TH_LOG("payload of %s", peer_fmt(&self->p, &s));
+		CHECK_SEG(&s, orig.flags, self->c.iss + 11, PEER_ISN + 1, 100);
+		EXPECT_TRUE(stack_data_ok(&s, 10)) TH_LOG("payload of %s", peer_fmt(&self->c.p, &s));
 		ms = seg_ms(&prev, &s);
 		EXPECT_TRUE(interval_ok(ms, want))
 			TH_LOG("retransmission %d after %.1f ms, want %d", i + 1, ms, want);
@@ -565,32 +345,32 @@ TEST_F(seg, fast_retransmit_third_dupack)
 	fast = COUNTER("FastRetrans");
 	EXPECT_LE(0, fast) TH_LOG("no counter FastRetrans");
 
-	ASSERT_EQ(n * PEER_MSS, send_stream(self->cfd, 0, n * PEER_MSS));
+	ASSERT_EQ(n * PEER_MSS, send_stream(self->c.cfd, 0, n * PEER_MSS));
 	for (i = 0; i < n; i++) {
 		RECV(&s, REPLY_MS, "data segment");
 		/* Linux sets PSH on the last segment of a write only */
 		CHECK_SEG(&s, s.flags & SEG_PSH ? SEG_ACK | SEG_PSH : SEG_ACK,
-			  self->iss + 1 + i * PEER_MSS, PEER_ISN + 1, PEER_MSS);
+			  self->c.iss + 1 + i * PEER_MSS, PEER_ISN + 1, PEER_MSS);
 		EXPECT_TRUE(stack_data_ok(&s, i * PEER_MSS));
 		if (!i)
 			first = s;
 	}
 
-	dup = pseg(self, SEG_ACK, 0, 0);
+	dup = pseg(&self->c, SEG_ACK, 0, 0);
 	SEND(&dup);
 	SEND(&dup);
 	SILENCE(80, "after two duplicate ACKs");
 	SEND(&dup);
 	t = peer_now_ns();
 	RECV(&s, IMMEDIATE_MS, "fast retransmission after the third duplicate ACK");
-	CHECK_SEG(&s, s.flags & SEG_PSH ? SEG_ACK | SEG_PSH : SEG_ACK, self->iss + 1,
+	CHECK_SEG(&s, s.flags & SEG_PSH ? SEG_ACK | SEG_PSH : SEG_ACK, self->c.iss + 1,
 		  PEER_ISN + 1, PEER_MSS);
 	EXPECT_TRUE(stack_data_ok(&s, 0));
 	ksft_print_msg("fast retransmission %.1f ms after the third duplicate ACK, %.1f ms after the original\n",
 		       ms_since(t, &s), seg_ms(&first, &s));
 	EXPECT_EQ(fast + 1, COUNTER("FastRetrans"));
 
-	ack = pseg(self, SEG_ACK, 0, n * PEER_MSS);
+	ack = pseg(&self->c, SEG_ACK, 0, n * PEER_MSS);
 	SEND(&ack);
 	SILENCE(SILENCE_MS, "after everything was acknowledged");
 }
@@ -619,24 +399,24 @@ TEST_F(seg, zero_window_probes)
 	probes = COUNTER("ZeroWindowProbes");
 	EXPECT_LE(0, probes) TH_LOG("no counter ZeroWindowProbes");
 
-	ASSERT_EQ(3 * PEER_MSS, send_stream(self->cfd, 0, 3 * PEER_MSS));
+	ASSERT_EQ(3 * PEER_MSS, send_stream(self->c.cfd, 0, 3 * PEER_MSS));
 	for (i = 0; i < 2; i++) {
 		RECV(&s, REPLY_MS, "data segment");
 		CHECK_SEG(&s, s.flags & SEG_PSH ? SEG_ACK | SEG_PSH : SEG_ACK,
-			  self->iss + 1 + i * PEER_MSS, PEER_ISN + 1, PEER_MSS);
+			  self->c.iss + 1 + i * PEER_MSS, PEER_ISN + 1, PEER_MSS);
 		EXPECT_TRUE(stack_data_ok(&s, i * PEER_MSS));
 	}
 	SILENCE(50, "data beyond the peer's window");
 
-	self->win = 0;
-	ack = pseg(self, SEG_ACK, 0, 2 * PEER_MSS);
+	self->c.win = 0;
+	ack = pseg(&self->c, SEG_ACK, 0, 2 * PEER_MSS);
 	SEND(&ack);
 	t = peer_now_ns();
 	for (i = 0; i < 3; i++) {
 		int want = RTO_MIN_MS << i;
 
 		RECV(&s, interval_max(want), "zero-window probe");
-		CHECK_SEG(&s, SEG_ACK, self->iss + 2 * PEER_MSS, PEER_ISN + 1, 0);
+		CHECK_SEG(&s, SEG_ACK, self->c.iss + 2 * PEER_MSS, PEER_ISN + 1, 0);
 		ms = ms_since(t, &s);
 		EXPECT_TRUE(interval_ok(ms, want))
 			TH_LOG("probe %d after %.1f ms, want %d", i + 1, ms, want);
@@ -646,13 +426,13 @@ TEST_F(seg, zero_window_probes)
 	}
 	EXPECT_EQ(probes + 3, COUNTER("ZeroWindowProbes"));
 
-	self->win = PEER_WIN;
-	ack = pseg(self, SEG_ACK, 0, 2 * PEER_MSS);
+	self->c.win = PEER_WIN;
+	ack = pseg(&self->c, SEG_ACK, 0, 2 * PEER_MSS);
 	SEND(&ack);
 	RECV(&s, IMMEDIATE_MS, "data once the window opened");
-	CHECK_SEG(&s, SEG_ACK | SEG_PSH, self->iss + 1 + 2 * PEER_MSS, PEER_ISN + 1, PEER_MSS);
+	CHECK_SEG(&s, SEG_ACK | SEG_PSH, self->c.iss + 1 + 2 * PEER_MSS, PEER_ISN + 1, PEER_MSS);
 	EXPECT_TRUE(stack_data_ok(&s, 2 * PEER_MSS));
-	ack = pseg(self, SEG_ACK, 0, 3 * PEER_MSS);
+	ack = pseg(&self->c, SEG_ACK, 0, 3 * PEER_MSS);
 	SEND(&ack);
 	SILENCE(SILENCE_MS, "after everything was acknowledged");
 }
@@ -668,7 +448,7 @@ TEST_F(seg, zero_window_probes)
  */
 TEST_F(seg, window_scaling)
 {
-	struct seg d, s, *sa = &self->synack;
+	struct seg d, s, *sa = &self->c.synack;
 	socklen_t len = sizeof(int);
 	uint64_t bytes;
 	int rcvbuf;
@@ -676,28 +456,28 @@ TEST_F(seg, window_scaling)
 	ASSERT_EQ(0, peer_knob_set(variant->proto, PEER_WINDOW_SCALING, 1));
 	establish(_metadata, self, variant, 7, 512);	/* 64 KiB */
 	ASSERT_TRUE(!!(sa->opts & OPT_BIT(OPT_WSCALE)))
-		TH_LOG("no window scale option: %s", peer_fmt(&self->p, sa));
+		TH_LOG("no window scale option: %s", peer_fmt(&self->c.p, sa));
 	EXPECT_EQ(0U, sa->opts & ~(OPT_BIT(OPT_MSS) | OPT_BIT(OPT_WSCALE) | OPT_BIT(OPT_NOP)))
-		TH_LOG("options of %s", peer_fmt(&self->p, sa));
-	EXPECT_EQ(self->p.mtu - 40, sa->mss);
+		TH_LOG("options of %s", peer_fmt(&self->c.p, sa));
+	EXPECT_EQ(self->c.p.mtu - 40, sa->mss);
 	ASSERT_LE(0, sa->wscale);
 	ASSERT_GE(14, sa->wscale);
-	ASSERT_EQ(0, getsockopt(self->cfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len));
+	ASSERT_EQ(0, getsockopt(self->c.cfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len));
 	ksft_print_msg("SYN-ACK: wscale %d, window %u; SO_RCVBUF %d\n", sa->wscale,
 		       sa->win, rcvbuf);
 
 	/* the window of a data segment and of an ACK */
-	ASSERT_EQ(10, send_stream(self->cfd, 0, 10));
+	ASSERT_EQ(10, send_stream(self->c.cfd, 0, 10));
 	RECV(&s, REPLY_MS, "data");
-	CHECK_SEG(&s, SEG_ACK | SEG_PSH, self->iss + 1, PEER_ISN + 1, 10);
+	CHECK_SEG(&s, SEG_ACK | SEG_PSH, self->c.iss + 1, PEER_ISN + 1, 10);
 	bytes = (uint64_t)s.win << sa->wscale;
 	EXPECT_LE((uint64_t)PEER_MSS, bytes) TH_LOG("window %u << %d", s.win, sa->wscale);
 	EXPECT_GE((uint64_t)rcvbuf, bytes) TH_LOG("window %u << %d", s.win, sa->wscale);
 
-	d = pdata(self, 0, 100, 10);
+	d = pdata(&self->c, 0, 100, 10);
 	SEND(&d);
 	RECV(&s, REPLY_MS, "ACK");
-	CHECK_SEG(&s, SEG_ACK, self->iss + 11, PEER_ISN + 1 + 100, 0);
+	CHECK_SEG(&s, SEG_ACK, self->c.iss + 11, PEER_ISN + 1 + 100, 0);
 	bytes = (uint64_t)s.win << sa->wscale;
 	EXPECT_LE((uint64_t)PEER_MSS, bytes) TH_LOG("window %u << %d", s.win, sa->wscale);
 	EXPECT_GE((uint64_t)rcvbuf, bytes) TH_LOG("window %u << %d", s.win, sa->wscale);
@@ -708,9 +488,9 @@ TEST_F(seg, window_scaling_not_offered)
 {
 	ASSERT_EQ(0, peer_knob_set(variant->proto, PEER_WINDOW_SCALING, 1));
 	establish(_metadata, self, variant, -1, PEER_WIN);
-	EXPECT_EQ(OPT_BIT(OPT_MSS), self->synack.opts)
-		TH_LOG("options of %s", peer_fmt(&self->p, &self->synack));
-	EXPECT_EQ(-1, self->synack.wscale);
+	EXPECT_EQ(OPT_BIT(OPT_MSS), self->c.synack.opts)
+		TH_LOG("options of %s", peer_fmt(&self->c.p, &self->c.synack));
+	EXPECT_EQ(-1, self->c.synack.wscale);
 }
 
 /*
@@ -732,33 +512,33 @@ TEST_F(seg, window_scaling_honoured)
 
 	ASSERT_EQ(0, peer_knob_set(variant->proto, PEER_WINDOW_SCALING, 1));
 	establish(_metadata, self, variant, 7, 1);
-	ASSERT_TRUE(!!(self->synack.opts & OPT_BIT(OPT_WSCALE)))
-		TH_LOG("no window scale option: %s", peer_fmt(&self->p, &self->synack));
+	ASSERT_TRUE(!!(self->c.synack.opts & OPT_BIT(OPT_WSCALE)))
+		TH_LOG("no window scale option: %s", peer_fmt(&self->c.p, &self->c.synack));
 
-	ASSERT_EQ(1000, send_stream(self->cfd, 0, 1000));
+	ASSERT_EQ(1000, send_stream(self->c.cfd, 0, 1000));
 	for (i = 0, off = 0; i < 2; i++, off += 128) {
 		RECV(&s, REPLY_MS + 500, "data into a 128-byte window");
 		CHECK_SEG(&s, s.flags & SEG_PSH ? SEG_ACK | SEG_PSH : SEG_ACK,
-			  self->iss + 1 + off, PEER_ISN + 1, 128);
+			  self->c.iss + 1 + off, PEER_ISN + 1, 128);
 		EXPECT_TRUE(stack_data_ok(&s, off));
 		if (i == 0) {
-			ack = pseg(self, SEG_ACK, 0, off + 128);
+			ack = pseg(&self->c, SEG_ACK, 0, off + 128);
 			SEND(&ack);
 		}
 	}
-	self->win = 512;
+	self->c.win = 512;
 	while (off < 1000) {
-		ack = pseg(self, SEG_ACK, 0, off);
+		ack = pseg(&self->c, SEG_ACK, 0, off);
 		SEND(&ack);
 		RECV(&s, REPLY_MS, "the rest once the window opened");
-		ASSERT_LT(0, s.len) TH_LOG("%s", peer_fmt(&self->p, &s));
+		ASSERT_LT(0, s.len) TH_LOG("%s", peer_fmt(&self->c.p, &s));
 		CHECK_SEG(&s, s.flags & SEG_PSH ? SEG_ACK | SEG_PSH : SEG_ACK,
-			  self->iss + 1 + off, PEER_ISN + 1, s.len);
-		ASSERT_GE(1000U, off + s.len) TH_LOG("%s", peer_fmt(&self->p, &s));
+			  self->c.iss + 1 + off, PEER_ISN + 1, s.len);
+		ASSERT_GE(1000U, off + s.len) TH_LOG("%s", peer_fmt(&self->c.p, &s));
 		EXPECT_TRUE(stack_data_ok(&s, off));
 		off += s.len;
 	}
-	ack = pseg(self, SEG_ACK, 0, 1000);
+	ack = pseg(&self->c, SEG_ACK, 0, 1000);
 	SEND(&ack);
 	SILENCE(SILENCE_MS, "after everything was acknowledged");
 }

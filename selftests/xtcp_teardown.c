@@ -46,27 +46,10 @@
 #include "xtcp_main.h"
 #include "xtcp_proto.h"
 #include "xtcp_peer.h"
-
-#define LPORT		5000		/* the stack's listener */
-#define PPORT		40000		/* the peer's port */
-#define PEER_ISN	0xfffffc00u	/* the peer's numbers wrap after 1 KiB */
-#define PEER_WIN	65535
-#define PEER_MSS	1000
-
-#define REPLY_MS	1000	/* an answer that is due arrives within this */
-#define IMMEDIATE_MS	25	/* "at once": see the comment at the top */
-#define SILENCE_MS	300	/* nothing for this long counts as silence */
-#define DELACK_MIN_MS	30	/* a delayed ACK comes no earlier (40 ms nominal) */
-#define DELACK_MAX_MS	250	/* ... and by then */
-#define RTO_MIN_MS	200	/* Linux's TCP_RTO_MIN, xtcp's rto_min_ms */
+#include "xtcp_script.h"
 
 FIXTURE(tear) {
-	struct peer p;
-	int lfd;		/* listener */
-	int cfd;		/* the accepted connection, non-blocking */
-	uint32_t iss;		/* the stack's initial sequence number */
-	uint16_t win;		/* window field of the peer's segments */
-	struct seg synack;	/* the stack's SYN-ACK */
+	struct script c;
 };
 
 FIXTURE_VARIANT(tear) {
@@ -83,9 +66,7 @@ FIXTURE_VARIANT_ADD(tear, xtcp) {
 
 FIXTURE_SETUP(tear)
 {
-	self->lfd = -1;
-	self->cfd = -1;
-	ASSERT_EQ(0, peer_open(&self->p, variant->proto));
+	ASSERT_EQ(0, script_open(&self->c, variant->proto));
 	ASSERT_EQ(0, peer_plain_tcp());
 	/* Linux's tail loss probe and RFC 5827 early retransmit: off */
 	ASSERT_EQ(0, write_file("/proc/sys/net/ipv4/tcp_early_retrans", "0"));
@@ -93,252 +74,16 @@ FIXTURE_SETUP(tear)
 
 FIXTURE_TEARDOWN(tear)
 {
-	if (self->cfd >= 0)
-		close(self->cfd);
-	if (self->lfd >= 0)
-		close(self->lfd);
-	peer_close(&self->p);
+	script_close(&self->c);
 }
 
 /* --- helpers --------------------------------------------------------------- */
 
-/* A non-blocking listener on 10.0.0.1:@port; fd or -errno. */
-static int listen_on(int proto, uint16_t port)
-{
-	struct sockaddr_in sin = addr4(PEER_LOCAL, port);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
-
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 16)) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-/* The next connection of @lfd within @ms: fd, -ETIMEDOUT or -errno. */
-static int accept_wait(int lfd, int ms)
-{
-	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
-	int fd;
-
-	if (poll(&pfd, 1, ms) < 0)
-		return -errno;
-	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return errno == EAGAIN ? -ETIMEDOUT : -errno;
-	return fd;
-}
-
-/* Byte @off of the peer's stream (@peer) or of the stack's. */
-static uint8_t stream_byte(bool peer, uint32_t off)
-{
-	return peer ? (uint8_t)(off % 251 + 1) : (uint8_t)(off * 7 % 253 + 3);
-}
-
-/* Write bytes [@off, @off + @len) of the stack's stream on @fd; bytes written. */
-static int send_stream(int fd, uint32_t off, int len)
-{
-	uint8_t buf[2048];
-	int i;
-
-	if (len > (int)sizeof(buf))
-		return -1;
-	for (i = 0; i < len; i++)
-		buf[i] = stream_byte(false, off + i);
-	return send(fd, buf, len, MSG_DONTWAIT);
-}
-
-/*
- * Read up to @len bytes from non-blocking @fd, waiting up to @ms for all of
- * them: the number read.
- */
-static int recv_wait(int fd, uint8_t *buf, int len, int ms)
-{
-	uint64_t end = peer_now_ns() + ms * 1000000ull;
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	int got = 0, left;
-	ssize_t n;
-
-	while (got < len) {
-		n = recv(fd, buf + got, len - got, MSG_DONTWAIT);
-		if (n > 0) {
-			got += n;
-			continue;
-		}
-		if (n == 0 || errno != EAGAIN)
-			break;
-		left = (int)(((int64_t)(end - peer_now_ns()) + 999999) / 1000000);
-		if (left <= 0 || poll(&pfd, 1, left) <= 0)
-			break;
-	}
-	return got;
-}
-
-/*
- * Wait up to @ms for @fd to become readable, then recv(MSG_DONTWAIT) once:
- * 0 at end of stream, the byte count (> 0) for data, or -errno (-EAGAIN:
- * nothing within @ms).
- */
-static int recv_once(int fd, int ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	uint8_t buf[64];
-	ssize_t n;
-
-	poll(&pfd, 1, ms);
-	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-	return n < 0 ? -errno : (int)n;
-}
-
-/* A segment from the peer: seq = its ISN + 1 + @off, ack = ISS + 1 + @ack_off. */
-static struct seg pseg(const FIXTURE_DATA(tear) *self, uint8_t flags, uint32_t off,
-		       uint32_t ack_off)
-{
-	struct seg s = {
-		.sport = PPORT, .dport = LPORT, .flags = flags,
-		.seq = PEER_ISN + 1 + off, .ack = self->iss + 1 + ack_off,
-		.win = self->win,
-	};
-
-	return s;
-}
-
-/* Bytes [@off, @off + @len) of the peer's stream, ACK|PSH, ack = ISS + 1 + @ack_off. */
-static struct seg pdata(const FIXTURE_DATA(tear) *self, uint32_t off, int len,
-			uint32_t ack_off)
-{
-	struct seg s = pseg(self, SEG_ACK | SEG_PSH, off, ack_off);
-	int i;
-
-	for (i = 0; i < len && i < SEG_MAX_DATA; i++)
-		s.data[i] = stream_byte(true, off + i);
-	s.len = i;
-	return s;
-}
-
-/* A SYN from the peer's port with sequence number @seq and MSS 1000. */
-static struct seg psyn(uint32_t seq)
-{
-	struct seg s = {
-		.sport = PPORT, .dport = LPORT, .seq = seq,
-		.flags = SEG_SYN, .win = PEER_WIN,
-	};
-
-	seg_opt_mss(&s, PEER_MSS);
-	return s;
-}
-
-/*
- * An interval of nominal length T passes if it lies within
- * [T - T/10 - 20 ms, T + T/4 + 60 ms], as in xtcp_wire.c: each end carries
- * the guest's wake-up latency under TCG, a timer never fires early (one
- * jiffy of rounding) and fires late by the timer wheel's granularity, up to
- * 12.5% beyond 256 ms.
- */
-static bool interval_ok(double got_ms, int want_ms)
-{
-	return got_ms >= want_ms - want_ms / 10.0 - 20 &&
-	       got_ms <= want_ms + want_ms / 4.0 + 60;
-}
-
-static int interval_max(int want_ms)
-{
-	return want_ms + want_ms / 4 + 60;
-}
-
-static double ms_since(uint64_t t_ns, const struct seg *s)
-{
-	return ((double)s->t_ns - (double)t_ns) / 1e6;
-}
-
-/* Sleep until @ms after @t_ns (CLOCK_MONOTONIC). */
-static void sleep_until(uint64_t t_ns, int ms)
-{
-	uint64_t end = t_ns + ms * 1000000ull;
-	struct timespec ts = {
-		.tv_sec = end / 1000000000ull,
-		.tv_nsec = end % 1000000000ull,
-	};
-
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
-}
-
-/* Receive the stack's next segment or fail the test. */
-#define RECV(seg, ms, what)						\
-	ASSERT_EQ(0, peer_expect(&self->p, seg, ms))			\
-		TH_LOG("no %s from the stack within %d ms", what, (int)(ms))
-
-/* Nothing from the stack for @ms, or fail the test. */
-#define SILENCE(ms, what) do {						\
-	struct seg _s = {};						\
-									\
-	ASSERT_EQ(0, peer_expect_none(&self->p, &_s, ms))		\
-		TH_LOG("%s: unexpected %s", what, peer_fmt(&self->p, &_s)); \
-} while (0)
-
-#define SEND(seg) ASSERT_EQ(0, peer_send(&self->p, seg))
-
-/*
- * The stack's segment @s is well formed and has exactly flags @flags,
- * sequence number @seq, acknowledgment number @ack (0 in a RST without
- * ACK) and @len bytes of data.
- */
-#define CHECK_SEG(s, _flags, _seq, _ack, _len)				\
-	check_seg(_metadata, &self->p, s, _flags, _seq, _ack, _len, __LINE__)
-
-static void check_seg(struct __test_metadata *_metadata, struct peer *p,
-		      const struct seg *s, uint8_t flags, uint32_t seq,
-		      uint32_t ack, int len, int line)
-{
-	EXPECT_TRUE(s->ip_csum_ok && s->csum_ok && s->hdr_ok && s->opt_ok)
-		TH_LOG("line %d: malformed: %s", line, peer_fmt(p, s));
-	EXPECT_EQ(flags, s->flags) TH_LOG("line %d: flags of %s", line, peer_fmt(p, s));
-	EXPECT_EQ(seq, s->seq) TH_LOG("line %d: seq of %s", line, peer_fmt(p, s));
-	EXPECT_EQ(ack, s->ack) TH_LOG("line %d: ack of %s", line, peer_fmt(p, s));
-	EXPECT_EQ(len, s->len) TH_LOG("line %d: length of %s", line, peer_fmt(p, s));
-}
-
-/* Set a sysctl of Linux TCP's for the tcp variant; nothing for xtcp. 0 or -errno. */
-static int tcp_only_knob(int proto, const char *name, const char *val)
-{
-	char path[96];
-
-	if (proto != IPPROTO_TCP)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", name);
-	return write_file(path, val);
-}
-
-/* Counter @name by xtcp's name, TCP's equivalent for the tcp variant. */
-#define COUNTER(name) mib(variant->proto, name)
-
-/*
- * Passive open: the stack listens on LPORT; the peer's SYN carries MSS 1000
- * and window 65535, as does every later peer segment. Returns with the
- * connection accepted (self->cfd, non-blocking).
- */
+/* Passive open with MSS 1000 and window 65535 (script_establish()). */
 static void establish(struct __test_metadata *_metadata, FIXTURE_DATA(tear) *self,
 		      const FIXTURE_VARIANT(tear) *variant)
 {
-	struct seg syn = psyn(PEER_ISN);
-	struct seg ack;
-
-	self->lfd = listen_on(variant->proto, LPORT);
-	ASSERT_LE(0, self->lfd) TH_LOG("listen: %s", strerror(-self->lfd));
-	SEND(&syn);
-	RECV(&self->synack, REPLY_MS, "SYN-ACK");
-	CHECK_SEG(&self->synack, SEG_SYN | SEG_ACK, self->synack.seq, PEER_ISN + 1, 0);
-	self->iss = self->synack.seq;
-	self->win = PEER_WIN;
-	ack = pseg(self, SEG_ACK, 0, 0);
-	SEND(&ack);
-	self->cfd = accept_wait(self->lfd, REPLY_MS);
-	ASSERT_LE(0, self->cfd) TH_LOG("accept: %s", strerror(-self->cfd));
+	script_establish(_metadata, &self->c, variant->proto, -1, PEER_WIN);
 }
 
 /*
@@ -350,10 +95,10 @@ static void stack_sends(struct __test_metadata *_metadata, FIXTURE_DATA(tear) *s
 {
 	struct seg s, ack;
 
-	ASSERT_EQ(n, send_stream(self->cfd, 0, n));
+	ASSERT_EQ(n, send_stream(self->c.cfd, 0, n));
 	RECV(&s, REPLY_MS, "data");
-	CHECK_SEG(&s, SEG_ACK | SEG_PSH, self->iss + 1, PEER_ISN + 1, n);
-	ack = pseg(self, SEG_ACK, 0, n);
+	CHECK_SEG(&s, SEG_ACK | SEG_PSH, self->c.iss + 1, PEER_ISN + 1, n);
+	ack = pseg(&self->c, SEG_ACK, 0, n);
 	SEND(&ack);
 }
 
@@ -371,16 +116,16 @@ static void close_first(struct __test_metadata *_metadata, FIXTURE_DATA(tear) *s
 
 	if (n)
 		stack_sends(_metadata, self, n);
-	ASSERT_EQ(0, close(self->cfd));
-	self->cfd = -1;
+	ASSERT_EQ(0, close(self->c.cfd));
+	self->c.cfd = -1;
 	RECV(&s, IMMEDIATE_MS, "FIN on close()");
-	CHECK_SEG(&s, SEG_FIN | SEG_ACK, self->iss + 1 + n, PEER_ISN + 1, 0);
-	ack = pseg(self, SEG_ACK, 0, n + 1);
+	CHECK_SEG(&s, SEG_FIN | SEG_ACK, self->c.iss + 1 + n, PEER_ISN + 1, 0);
+	ack = pseg(&self->c, SEG_ACK, 0, n + 1);
 	SEND(&ack);
-	fin = pseg(self, SEG_FIN | SEG_ACK, 0, n + 1);
+	fin = pseg(&self->c, SEG_FIN | SEG_ACK, 0, n + 1);
 	SEND(&fin);
 	RECV(tw_ack, IMMEDIATE_MS, "ACK of the peer's FIN");
-	CHECK_SEG(tw_ack, SEG_ACK, self->iss + 2 + n, PEER_ISN + 2, 0);
+	CHECK_SEG(tw_ack, SEG_ACK, self->c.iss + 2 + n, PEER_ISN + 2, 0);
 }
 
 /* --- closing first ------------------------------------------------------------ */
@@ -398,19 +143,19 @@ TEST_F(tear, active_close)
 
 	establish(_metadata, self, variant);
 	stack_sends(_metadata, self, 10);
-	ASSERT_EQ(0, close(self->cfd));
-	self->cfd = -1;
+	ASSERT_EQ(0, close(self->c.cfd));
+	self->c.cfd = -1;
 	RECV(&s, IMMEDIATE_MS, "FIN on close()");
-	CHECK_SEG(&s, SEG_FIN | SEG_ACK, self->iss + 11, PEER_ISN + 1, 0);
+	CHECK_SEG(&s, SEG_FIN | SEG_ACK, self->c.iss + 11, PEER_ISN + 1, 0);
 
-	ack = pseg(self, SEG_ACK, 0, 11);
+	ack = pseg(&self->c, SEG_ACK, 0, 11);
 	SEND(&ack);
 	SILENCE(100, "FIN_WAIT2, after the peer's ACK of our FIN");
 
-	fin = pseg(self, SEG_FIN | SEG_ACK, 0, 11);
+	fin = pseg(&self->c, SEG_FIN | SEG_ACK, 0, 11);
 	SEND(&fin);
 	RECV(&s, IMMEDIATE_MS, "ACK of the peer's FIN");
-	CHECK_SEG(&s, SEG_ACK, self->iss + 12, PEER_ISN + 2, 0);
+	CHECK_SEG(&s, SEG_ACK, self->c.iss + 12, PEER_ISN + 2, 0);
 	SILENCE(SILENCE_MS, "TIME_WAIT");
 }
 
@@ -429,29 +174,29 @@ TEST_F(tear, half_close)
 	uint8_t buf[200];
 
 	establish(_metadata, self, variant);
-	ASSERT_EQ(0, shutdown(self->cfd, SHUT_WR));
+	ASSERT_EQ(0, shutdown(self->c.cfd, SHUT_WR));
 	RECV(&s, IMMEDIATE_MS, "FIN on shutdown(SHUT_WR)");
-	CHECK_SEG(&s, SEG_FIN | SEG_ACK, self->iss + 1, PEER_ISN + 1, 0);
-	ack = pseg(self, SEG_ACK, 0, 1);
+	CHECK_SEG(&s, SEG_FIN | SEG_ACK, self->c.iss + 1, PEER_ISN + 1, 0);
+	ack = pseg(&self->c, SEG_ACK, 0, 1);
 	SEND(&ack);
 
-	d = pdata(self, 0, 100, 1);
+	d = pdata(&self->c, 0, 100, 1);
 	SEND(&d);
 	RECV(&s, DELACK_MAX_MS, "ACK of data received in FIN_WAIT2");
-	CHECK_SEG(&s, SEG_ACK, self->iss + 2, PEER_ISN + 101, 0);
-	ASSERT_EQ(100, recv_wait(self->cfd, buf, 100, REPLY_MS));
+	CHECK_SEG(&s, SEG_ACK, self->c.iss + 2, PEER_ISN + 101, 0);
+	ASSERT_EQ(100, recv_wait(self->c.cfd, buf, 100, REPLY_MS));
 	EXPECT_EQ(0, memcmp(buf, d.data, 100));
-	EXPECT_EQ(-EAGAIN, recv_once(self->cfd, 0));
+	EXPECT_EQ(-EAGAIN, recv_once(self->c.cfd, 0));
 
-	fin = pseg(self, SEG_FIN | SEG_ACK, 100, 1);
+	fin = pseg(&self->c, SEG_FIN | SEG_ACK, 100, 1);
 	SEND(&fin);
 	RECV(&s, IMMEDIATE_MS, "ACK of the peer's FIN");
-	CHECK_SEG(&s, SEG_ACK, self->iss + 2, PEER_ISN + 102, 0);
-	EXPECT_EQ(0, recv_once(self->cfd, REPLY_MS)) TH_LOG("recv() after the peer's FIN");
-	EXPECT_EQ(0, recv_once(self->cfd, 0)) TH_LOG("recv() again");
+	CHECK_SEG(&s, SEG_ACK, self->c.iss + 2, PEER_ISN + 102, 0);
+	EXPECT_EQ(0, recv_once(self->c.cfd, REPLY_MS)) TH_LOG("recv() after the peer's FIN");
+	EXPECT_EQ(0, recv_once(self->c.cfd, 0)) TH_LOG("recv() again");
 
-	ASSERT_EQ(0, close(self->cfd));
-	self->cfd = -1;
+	ASSERT_EQ(0, close(self->c.cfd));
+	self->c.cfd = -1;
 	SILENCE(SILENCE_MS, "close() in TIME_WAIT");
 }
 
@@ -476,34 +221,34 @@ TEST_F(tear, passive_close)
 	uint8_t buf[200];
 
 	establish(_metadata, self, variant);
-	d = pdata(self, 0, 100, 0);
+	d = pdata(&self->c, 0, 100, 0);
 	SEND(&d);
 	RECV(&s, DELACK_MAX_MS, "ACK of data");
-	CHECK_SEG(&s, SEG_ACK, self->iss + 1, PEER_ISN + 101, 0);
+	CHECK_SEG(&s, SEG_ACK, self->c.iss + 1, PEER_ISN + 101, 0);
 
-	fin = pseg(self, SEG_FIN | SEG_ACK, 100, 0);
+	fin = pseg(&self->c, SEG_FIN | SEG_ACK, 100, 0);
 	SEND(&fin);
 	SILENCE(DELACK_MIN_MS, "the ACK of a FIN is delayed");
 	RECV(&s, DELACK_MAX_MS - DELACK_MIN_MS, "delayed ACK of the peer's FIN");
-	CHECK_SEG(&s, SEG_ACK, self->iss + 1, PEER_ISN + 102, 0);
+	CHECK_SEG(&s, SEG_ACK, self->c.iss + 1, PEER_ISN + 102, 0);
 
-	ASSERT_EQ(100, recv_wait(self->cfd, buf, 100, REPLY_MS));
+	ASSERT_EQ(100, recv_wait(self->c.cfd, buf, 100, REPLY_MS));
 	EXPECT_EQ(0, memcmp(buf, d.data, 100));
-	EXPECT_EQ(0, recv_once(self->cfd, 0)) TH_LOG("recv() after the data");
-	EXPECT_EQ(0, recv_once(self->cfd, 0)) TH_LOG("recv() again");
+	EXPECT_EQ(0, recv_once(self->c.cfd, 0)) TH_LOG("recv() after the data");
+	EXPECT_EQ(0, recv_once(self->c.cfd, 0)) TH_LOG("recv() again");
 
-	ASSERT_EQ(0, close(self->cfd));
-	self->cfd = -1;
+	ASSERT_EQ(0, close(self->c.cfd));
+	self->c.cfd = -1;
 	RECV(&s, IMMEDIATE_MS, "FIN on close() in CLOSE_WAIT");
-	CHECK_SEG(&s, SEG_FIN | SEG_ACK, self->iss + 1, PEER_ISN + 102, 0);
-	ack = pseg(self, SEG_ACK, 101, 1);
+	CHECK_SEG(&s, SEG_FIN | SEG_ACK, self->c.iss + 1, PEER_ISN + 102, 0);
+	ack = pseg(&self->c, SEG_ACK, 101, 1);
 	SEND(&ack);
 	SILENCE(SILENCE_MS, "after the last ACK");
 
-	fin = pseg(self, SEG_FIN | SEG_ACK, 100, 1);
+	fin = pseg(&self->c, SEG_FIN | SEG_ACK, 100, 1);
 	SEND(&fin);
 	RECV(&s, IMMEDIATE_MS, "RST for a FIN after the connection ended");
-	CHECK_SEG(&s, SEG_RST, self->iss + 2, 0, 0);
+	CHECK_SEG(&s, SEG_RST, self->c.iss + 2, 0, 0);
 }
 
 /*
@@ -528,28 +273,28 @@ TEST_F(tear, passive_close_fin_carries_ack)
 	uint8_t buf[20];
 
 	establish(_metadata, self, variant);
-	d = pdata(self, 0, 10, 0);
+	d = pdata(&self->c, 0, 10, 0);
 	SEND(&d);
 	RECV(&s, DELACK_MAX_MS, "ACK of data");
-	CHECK_SEG(&s, SEG_ACK, self->iss + 1, PEER_ISN + 11, 0);
-	ASSERT_EQ(10, recv_wait(self->cfd, buf, 10, REPLY_MS));
+	CHECK_SEG(&s, SEG_ACK, self->c.iss + 1, PEER_ISN + 11, 0);
+	ASSERT_EQ(10, recv_wait(self->c.cfd, buf, 10, REPLY_MS));
 
-	fin = pseg(self, SEG_FIN | SEG_ACK, 10, 0);
+	fin = pseg(&self->c, SEG_FIN | SEG_ACK, 10, 0);
 	SEND(&fin);
 	t = peer_now_ns();
-	EXPECT_EQ(0, recv_once(self->cfd, REPLY_MS)) TH_LOG("recv() after the peer's FIN");
-	ASSERT_EQ(0, close(self->cfd));
-	self->cfd = -1;
+	EXPECT_EQ(0, recv_once(self->c.cfd, REPLY_MS)) TH_LOG("recv() after the peer's FIN");
+	ASSERT_EQ(0, close(self->c.cfd));
+	self->c.cfd = -1;
 	t_close = peer_now_ns();
 	ASSERT_GT(DELACK_MIN_MS * 1000000ull, t_close - t)
 		TH_LOG("close() %.1f ms after the FIN: too late to tell",
 		       (double)(t_close - t) / 1e6);
 
 	RECV(&s, REPLY_MS, "the stack's answer to the FIN");
-	CHECK_SEG(&s, SEG_FIN | SEG_ACK, self->iss + 1, PEER_ISN + 12, 0);
+	CHECK_SEG(&s, SEG_FIN | SEG_ACK, self->c.iss + 1, PEER_ISN + 12, 0);
 	ksft_print_msg("close() %.1f ms after the FIN; the stack's FIN %.1f ms after it\n",
 		       (double)(t_close - t) / 1e6, ms_since(t, &s));
-	ack = pseg(self, SEG_ACK, 11, 1);
+	ack = pseg(&self->c, SEG_ACK, 11, 1);
 	SEND(&ack);
 	SILENCE(SILENCE_MS, "after the last ACK");
 }
@@ -568,24 +313,24 @@ TEST_F(tear, simultaneous_close)
 	struct seg s, fin, ack;
 
 	establish(_metadata, self, variant);
-	ASSERT_EQ(0, close(self->cfd));
-	self->cfd = -1;
+	ASSERT_EQ(0, close(self->c.cfd));
+	self->c.cfd = -1;
 	RECV(&s, IMMEDIATE_MS, "FIN on close()");
-	CHECK_SEG(&s, SEG_FIN | SEG_ACK, self->iss + 1, PEER_ISN + 1, 0);
+	CHECK_SEG(&s, SEG_FIN | SEG_ACK, self->c.iss + 1, PEER_ISN + 1, 0);
 
-	fin = pseg(self, SEG_FIN | SEG_ACK, 0, 0);
+	fin = pseg(&self->c, SEG_FIN | SEG_ACK, 0, 0);
 	SEND(&fin);
 	RECV(&s, IMMEDIATE_MS, "ACK of the peer's FIN in CLOSING");
-	CHECK_SEG(&s, SEG_ACK, self->iss + 2, PEER_ISN + 2, 0);
+	CHECK_SEG(&s, SEG_ACK, self->c.iss + 2, PEER_ISN + 2, 0);
 
-	ack = pseg(self, SEG_ACK, 1, 1);
+	ack = pseg(&self->c, SEG_ACK, 1, 1);
 	SEND(&ack);
 	SILENCE(100, "TIME_WAIT, after the peer's ACK");
 
-	fin = pseg(self, SEG_FIN | SEG_ACK, 0, 1);
+	fin = pseg(&self->c, SEG_FIN | SEG_ACK, 0, 1);
 	SEND(&fin);
 	RECV(&s, IMMEDIATE_MS, "ACK of a retransmitted FIN in TIME_WAIT");
-	CHECK_SEG(&s, SEG_ACK, self->iss + 2, PEER_ISN + 2, 0);
+	CHECK_SEG(&s, SEG_ACK, self->c.iss + 2, PEER_ISN + 2, 0);
 	SILENCE(SILENCE_MS, "TIME_WAIT");
 }
 
@@ -601,15 +346,15 @@ TEST_F(tear, fin_with_data)
 	uint8_t buf[200];
 
 	establish(_metadata, self, variant);
-	d = pdata(self, 0, 100, 0);
+	d = pdata(&self->c, 0, 100, 0);
 	d.flags |= SEG_FIN;
 	SEND(&d);
 	RECV(&s, DELACK_MAX_MS, "ACK of data and FIN");
-	CHECK_SEG(&s, SEG_ACK, self->iss + 1, PEER_ISN + 102, 0);
+	CHECK_SEG(&s, SEG_ACK, self->c.iss + 1, PEER_ISN + 102, 0);
 
-	ASSERT_EQ(100, recv_wait(self->cfd, buf, 100, REPLY_MS));
+	ASSERT_EQ(100, recv_wait(self->c.cfd, buf, 100, REPLY_MS));
 	EXPECT_EQ(0, memcmp(buf, d.data, 100));
-	EXPECT_EQ(0, recv_once(self->cfd, 0)) TH_LOG("recv() after the data");
+	EXPECT_EQ(0, recv_once(self->c.cfd, 0)) TH_LOG("recv() after the data");
 	SILENCE(SILENCE_MS, "CLOSE_WAIT");
 }
 
@@ -630,17 +375,17 @@ TEST_F(tear, fin_retransmitted)
 
 	establish(_metadata, self, variant);
 	stack_sends(_metadata, self, 10);
-	ASSERT_EQ(0, close(self->cfd));
-	self->cfd = -1;
+	ASSERT_EQ(0, close(self->c.cfd));
+	self->c.cfd = -1;
 	RECV(&orig, IMMEDIATE_MS, "FIN on close()");
-	CHECK_SEG(&orig, SEG_FIN | SEG_ACK, self->iss + 11, PEER_ISN + 1, 0);
+	CHECK_SEG(&orig, SEG_FIN | SEG_ACK, self->c.iss + 11, PEER_ISN + 1, 0);
 
 	prev = orig;
 	for (i = 0; i < 3; i++) {
 		int want = RTO_MIN_MS << i;
 
 		RECV(&s, interval_max(want), "FIN retransmission");
-		CHECK_SEG(&s, SEG_FIN | SEG_ACK, self->iss + 11, PEER_ISN + 1, 0);
+		CHECK_SEG(&s, SEG_FIN | SEG_ACK, self->c.iss + 11, PEER_ISN + 1, 0);
 		ms = seg_ms(&prev, &s);
 		EXPECT_TRUE(interval_ok(ms, want))
 			TH_LOG("retransmission %d after %.1f ms, want %d", i + 1, ms, want);
@@ -650,7 +395,7 @@ TEST_F(tear, fin_retransmitted)
 		prev = s;
 	}
 
-	ack = pseg(self, SEG_ACK, 0, 11);
+	ack = pseg(&self->c, SEG_ACK, 0, 11);
 	SEND(&ack);
 	SILENCE(SILENCE_MS, "FIN_WAIT2");
 }
@@ -671,11 +416,11 @@ TEST_F(tear, time_wait_reack)
 	establish(_metadata, self, variant);
 	close_first(_metadata, self, 10, &s);
 	SILENCE(100, "TIME_WAIT");
-	fin = pseg(self, SEG_FIN | SEG_ACK, 0, 11);
+	fin = pseg(&self->c, SEG_FIN | SEG_ACK, 0, 11);
 	for (i = 0; i < 2; i++) {
 		SEND(&fin);
 		RECV(&s, IMMEDIATE_MS, "ACK of a retransmitted FIN in TIME_WAIT");
-		CHECK_SEG(&s, SEG_ACK, self->iss + 12, PEER_ISN + 2, 0);
+		CHECK_SEG(&s, SEG_ACK, self->c.iss + 12, PEER_ISN + 2, 0);
 	}
 	SILENCE(SILENCE_MS, "TIME_WAIT");
 }
@@ -699,16 +444,16 @@ TEST_F(tear, time_wait_rst_ignored)
 	establish(_metadata, self, variant);
 	close_first(_metadata, self, 0, &s);
 
-	rst = pseg(self, SEG_RST, 1, 0);
+	rst = pseg(&self->c, SEG_RST, 1, 0);
 	SEND(&rst);
-	rst = pseg(self, SEG_RST | SEG_ACK, 1, 1);
+	rst = pseg(&self->c, SEG_RST | SEG_ACK, 1, 1);
 	SEND(&rst);
 	SILENCE(100, "a RST in TIME_WAIT");
 
-	fin = pseg(self, SEG_FIN | SEG_ACK, 0, 1);
+	fin = pseg(&self->c, SEG_FIN | SEG_ACK, 0, 1);
 	SEND(&fin);
 	RECV(&s, IMMEDIATE_MS, "ACK of a retransmitted FIN after a RST in TIME_WAIT");
-	CHECK_SEG(&s, SEG_ACK, self->iss + 2, PEER_ISN + 2, 0);
+	CHECK_SEG(&s, SEG_ACK, self->c.iss + 2, PEER_ISN + 2, 0);
 	SILENCE(SILENCE_MS, "TIME_WAIT");
 }
 
@@ -752,29 +497,29 @@ TEST_F(tear, time_wait_syn_reopens)
 	syn = psyn(PEER_ISN);
 	SEND(&syn);
 	RECV(&s, IMMEDIATE_MS, "ACK of an old SYN in TIME_WAIT");
-	CHECK_SEG(&s, SEG_ACK, self->iss + 12, PEER_ISN + 2, 0);
-	fin = pseg(self, SEG_FIN | SEG_ACK, 0, 11);
+	CHECK_SEG(&s, SEG_ACK, self->c.iss + 12, PEER_ISN + 2, 0);
+	fin = pseg(&self->c, SEG_FIN | SEG_ACK, 0, 11);
 	SEND(&fin);
 	RECV(&s, IMMEDIATE_MS, "ACK of a retransmitted FIN in TIME_WAIT");
-	CHECK_SEG(&s, SEG_ACK, self->iss + 12, PEER_ISN + 2, 0);
-	EXPECT_EQ(-ETIMEDOUT, accept_wait(self->lfd, 0)) TH_LOG("accept() after an old SYN");
+	CHECK_SEG(&s, SEG_ACK, self->c.iss + 12, PEER_ISN + 2, 0);
+	EXPECT_EQ(-ETIMEDOUT, accept_wait(self->c.lfd, 0)) TH_LOG("accept() after an old SYN");
 
 	syn = psyn(new_isn);
 	SEND(&syn);
 	RECV(&s, IMMEDIATE_MS, "SYN-ACK for a new SYN in TIME_WAIT");
 	CHECK_SEG(&s, SEG_SYN | SEG_ACK, s.seq, new_isn + 1, 0);
-	EXPECT_LT(0, (int32_t)(s.seq - (self->iss + 12)))
-		TH_LOG("new ISS %u, old SND.NXT %u", s.seq, self->iss + 12);
-	ksft_print_msg("new ISS = old SND.NXT + %u\n", s.seq - (self->iss + 12));
+	EXPECT_LT(0, (int32_t)(s.seq - (self->c.iss + 12)))
+		TH_LOG("new ISS %u, old SND.NXT %u", s.seq, self->c.iss + 12);
+	ksft_print_msg("new ISS = old SND.NXT + %u\n", s.seq - (self->c.iss + 12));
 
 	ack = (struct seg){
 		.sport = PPORT, .dport = LPORT, .flags = SEG_ACK,
 		.seq = new_isn + 1, .ack = s.seq + 1, .win = PEER_WIN,
 	};
 	SEND(&ack);
-	fd = accept_wait(self->lfd, REPLY_MS);
+	fd = accept_wait(self->c.lfd, REPLY_MS);
 	ASSERT_LE(0, fd) TH_LOG("accept() of the reopened connection: %s", strerror(-fd));
-	self->cfd = fd;
+	self->c.cfd = fd;
 	d = ack;
 	d.flags = SEG_ACK | SEG_PSH;
 	memset(d.data, 'n', 50);
@@ -819,31 +564,31 @@ TEST_F(tear, challenge_ack)
 	challenges = COUNTER("ChallengeAcks");
 	EXPECT_LE(0, challenges) TH_LOG("no counter ChallengeAcks");
 
-	rst = pseg(self, SEG_RST, 100, 0);
+	rst = pseg(&self->c, SEG_RST, 100, 0);
 	SEND(&rst);
 	RECV(&s, IMMEDIATE_MS, "challenge ACK for a RST in the window");
-	CHECK_SEG(&s, SEG_ACK, self->iss + 1, PEER_ISN + 1, 0);
+	CHECK_SEG(&s, SEG_ACK, self->c.iss + 1, PEER_ISN + 1, 0);
 
 	syn = psyn(PEER_ISN + 1 + 100);
 	SEND(&syn);
 	RECV(&s, IMMEDIATE_MS, "challenge ACK for a SYN in the window");
-	CHECK_SEG(&s, SEG_ACK, self->iss + 1, PEER_ISN + 1, 0);
+	CHECK_SEG(&s, SEG_ACK, self->c.iss + 1, PEER_ISN + 1, 0);
 	EXPECT_EQ(challenges + 2, COUNTER("ChallengeAcks"));
 
-	ASSERT_EQ(0, getsockopt(self->cfd, SOL_SOCKET, SO_ERROR, &err, &len));
+	ASSERT_EQ(0, getsockopt(self->c.cfd, SOL_SOCKET, SO_ERROR, &err, &len));
 	EXPECT_EQ(0, err) TH_LOG("SO_ERROR %s", strerror(err));
-	EXPECT_EQ(-EAGAIN, recv_once(self->cfd, 0));
-	d = pdata(self, 0, 100, 0);
+	EXPECT_EQ(-EAGAIN, recv_once(self->c.cfd, 0));
+	d = pdata(&self->c, 0, 100, 0);
 	SEND(&d);
-	ASSERT_EQ(100, recv_wait(self->cfd, buf, 100, REPLY_MS));
+	ASSERT_EQ(100, recv_wait(self->c.cfd, buf, 100, REPLY_MS));
 	EXPECT_EQ(0, memcmp(buf, d.data, 100));
 	RECV(&s, DELACK_MAX_MS, "ACK of data after the challenges");
-	CHECK_SEG(&s, SEG_ACK, self->iss + 1, PEER_ISN + 101, 0);
+	CHECK_SEG(&s, SEG_ACK, self->c.iss + 1, PEER_ISN + 101, 0);
 
-	rst = pseg(self, SEG_RST, 100, 0);
+	rst = pseg(&self->c, SEG_RST, 100, 0);
 	SEND(&rst);
 	SILENCE(100, "a RST at RCV.NXT");
-	EXPECT_EQ(-ECONNRESET, recv_once(self->cfd, REPLY_MS));
+	EXPECT_EQ(-ECONNRESET, recv_once(self->c.cfd, REPLY_MS));
 	EXPECT_EQ(challenges + 2, COUNTER("ChallengeAcks"));
 }
 
@@ -867,10 +612,10 @@ TEST_F(tear, challenge_ack_ratelimit)
 	challenges = COUNTER("ChallengeAcks");
 	EXPECT_LE(0, challenges) TH_LOG("no counter ChallengeAcks");
 
-	rst = pseg(self, SEG_RST, 100, 0);
+	rst = pseg(&self->c, SEG_RST, 100, 0);
 	SEND(&rst);
 	RECV(&first, IMMEDIATE_MS, "challenge ACK for a RST in the window");
-	CHECK_SEG(&first, SEG_ACK, self->iss + 1, PEER_ISN + 1, 0);
+	CHECK_SEG(&first, SEG_ACK, self->c.iss + 1, PEER_ISN + 1, 0);
 	SEND(&rst);
 	SILENCE(100, "a second RST within the rate limit");
 	syn = psyn(PEER_ISN + 1 + 100);
@@ -880,7 +625,7 @@ TEST_F(tear, challenge_ack_ratelimit)
 	sleep_until(first.t_ns, 600);
 	SEND(&rst);
 	RECV(&s, IMMEDIATE_MS, "challenge ACK after the rate limit");
-	CHECK_SEG(&s, SEG_ACK, self->iss + 1, PEER_ISN + 1, 0);
+	CHECK_SEG(&s, SEG_ACK, self->c.iss + 1, PEER_ISN + 1, 0);
 	EXPECT_EQ(challenges + 2, COUNTER("ChallengeAcks"));
 }
 
@@ -917,12 +662,12 @@ TEST_F(tear, xtcp_time_wait_length)
 	EXPECT_EQ(entered + 1, COUNTER("TimeWaitEntered"));
 	EXPECT_EQ(1, COUNTER("CurrTimeWait"));
 
-	fin = pseg(self, SEG_FIN | SEG_ACK, 0, 1);
+	fin = pseg(&self->c, SEG_FIN | SEG_ACK, 0, 1);
 	for (i = 0; i < 2; i++) {
 		sleep_until(tw.t_ns, 400);
 		SEND(&fin);
 		RECV(&tw, IMMEDIATE_MS, "ACK of a retransmitted FIN in TIME_WAIT");
-		CHECK_SEG(&tw, SEG_ACK, self->iss + 2, PEER_ISN + 2, 0);
+		CHECK_SEG(&tw, SEG_ACK, self->c.iss + 2, PEER_ISN + 2, 0);
 		EXPECT_EQ(1, COUNTER("CurrTimeWait"));
 	}
 
@@ -930,7 +675,7 @@ TEST_F(tear, xtcp_time_wait_length)
 	EXPECT_EQ(0, COUNTER("CurrTimeWait")) TH_LOG("TIME_WAIT entry after 700 ms");
 	SEND(&fin);
 	RECV(&s, IMMEDIATE_MS, "RST for a FIN after TIME_WAIT ended");
-	CHECK_SEG(&s, SEG_RST, self->iss + 2, 0, 0);
+	CHECK_SEG(&s, SEG_RST, self->c.iss + 2, 0, 0);
 	EXPECT_EQ(entered + 1, COUNTER("TimeWaitEntered"));
 }
 
@@ -960,36 +705,36 @@ TEST_F(tear, xtcp_fin_wait2_timeout)
 	timeouts = COUNTER("FinWait2Timeouts");
 	EXPECT_LE(0, timeouts) TH_LOG("no counter FinWait2Timeouts");
 	establish(_metadata, self, variant);
-	old = pdata(self, 0, 100, 0);
+	old = pdata(&self->c, 0, 100, 0);
 	SEND(&old);
-	ASSERT_EQ(100, recv_wait(self->cfd, buf, 100, REPLY_MS));
+	ASSERT_EQ(100, recv_wait(self->c.cfd, buf, 100, REPLY_MS));
 	RECV(&s, DELACK_MAX_MS, "ACK of data");
-	CHECK_SEG(&s, SEG_ACK, self->iss + 1, PEER_ISN + 101, 0);
+	CHECK_SEG(&s, SEG_ACK, self->c.iss + 1, PEER_ISN + 101, 0);
 
-	ASSERT_EQ(0, close(self->cfd));
-	self->cfd = -1;
+	ASSERT_EQ(0, close(self->c.cfd));
+	self->c.cfd = -1;
 	RECV(&s, IMMEDIATE_MS, "FIN on close()");
-	CHECK_SEG(&s, SEG_FIN | SEG_ACK, self->iss + 1, PEER_ISN + 101, 0);
-	ack = pseg(self, SEG_ACK, 100, 1);
+	CHECK_SEG(&s, SEG_FIN | SEG_ACK, self->c.iss + 1, PEER_ISN + 101, 0);
+	ack = pseg(&self->c, SEG_ACK, 100, 1);
 	SEND(&ack);
 	t = peer_now_ns();
 
-	old.ack = self->iss + 2;
+	old.ack = self->c.iss + 2;
 	sleep_until(t, 500);
 	SEND(&old);
 	RECV(&s, IMMEDIATE_MS, "ACK of an old segment in FIN_WAIT2");
-	CHECK_SEG(&s, SEG_ACK, self->iss + 2, PEER_ISN + 101, 0);
+	CHECK_SEG(&s, SEG_ACK, self->c.iss + 2, PEER_ISN + 101, 0);
 	EXPECT_EQ(timeouts, COUNTER("FinWait2Timeouts"));
 
 	sleep_until(t, 1400);
 	EXPECT_EQ(timeouts + 1, COUNTER("FinWait2Timeouts"));
 	SEND(&old);
 	RECV(&s, IMMEDIATE_MS, "RST for an old segment after FIN_WAIT2 ended");
-	CHECK_SEG(&s, SEG_RST, self->iss + 2, 0, 0);
-	d = pdata(self, 100, 100, 1);
+	CHECK_SEG(&s, SEG_RST, self->c.iss + 2, 0, 0);
+	d = pdata(&self->c, 100, 100, 1);
 	SEND(&d);
 	RECV(&s, IMMEDIATE_MS, "RST for data after FIN_WAIT2 ended");
-	CHECK_SEG(&s, SEG_RST, self->iss + 2, 0, 0);
+	CHECK_SEG(&s, SEG_RST, self->c.iss + 2, 0, 0);
 }
 
 XTCP_TEST_MAIN

@@ -25,22 +25,16 @@
 
 #include "kselftest_harness.h"
 #include "xtcp_main.h"
+#include "xtcp_proto.h"
 #include "xtcp_peer.h"
 
-#define LPORT		5000		/* the stack's listener */
-#define CLOSED_PORT	5001		/* nobody listens there */
-#define PPORT		40000		/* the peer's first port */
 #define PEER_ISN	0xffffff00u	/* wraps within a few segments */
-#define PEER_WIN	65535
-#define PEER_MSS	1000
+#include "xtcp_script.h"
 
-#define REPLY_MS	1000	/* an immediate reply arrives within this */
-#define SILENCE_MS	300	/* nothing for this long counts as silence */
+#define CLOSED_PORT	5001		/* nobody listens there */
 
 FIXTURE(wire) {
-	struct peer p;
-	int lfd;		/* listener */
-	int cfd;		/* connected or connecting socket */
+	struct script c;	/* c.cfd: connected or connecting socket */
 };
 
 FIXTURE_VARIANT(wire) {
@@ -66,19 +60,13 @@ FIXTURE_VARIANT_ADD(wire, xtcp) {
 
 FIXTURE_SETUP(wire)
 {
-	self->lfd = -1;
-	self->cfd = -1;
-	ASSERT_EQ(0, peer_open(&self->p, variant->proto));
+	ASSERT_EQ(0, script_open(&self->c, variant->proto));
 	ASSERT_EQ(0, peer_plain_tcp());
 }
 
 FIXTURE_TEARDOWN(wire)
 {
-	if (self->cfd >= 0)
-		close(self->cfd);
-	if (self->lfd >= 0)
-		close(self->lfd);
-	peer_close(&self->p);
+	script_close(&self->c);
 }
 
 /* --- helpers --------------------------------------------------------------- */
@@ -89,38 +77,6 @@ static void sin_set(struct sockaddr_in *sin, const char *addr, uint16_t port)
 	sin->sin_family = AF_INET;
 	sin->sin_port = htons(port);
 	inet_pton(AF_INET, addr, &sin->sin_addr);
-}
-
-/* A non-blocking listener on 10.0.0.1:@port; fd or -errno. */
-static int listen_on(int proto, uint16_t port)
-{
-	struct sockaddr_in sin;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
-
-	if (fd < 0)
-		return -errno;
-	sin_set(&sin, PEER_LOCAL, port);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 16)) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-/* The next connection of @lfd within @ms: fd, -ETIMEDOUT or -errno. */
-static int accept_wait(int lfd, int ms)
-{
-	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
-	int fd;
-
-	if (poll(&pfd, 1, ms) < 0)
-		return -errno;
-	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return errno == EAGAIN ? -ETIMEDOUT : -errno;
-	return fd;
 }
 
 /* Non-blocking connect() to 10.0.0.2:@port: fd, or -errno if not EINPROGRESS. */
@@ -238,80 +194,20 @@ static struct seg seg_make(uint16_t sport, uint16_t dport, uint8_t flags,
 	return s;
 }
 
-/*
- * An interval of nominal length T passes if it lies within
- * [T - T/10 - 20 ms, T + T/4 + 60 ms]. Intervals are measured between the
- * times peer_expect() read two segments, so each end carries the guest's
- * wake-up latency under TCG (up to ~10 ms seen, more on a busy host): a
- * late first reading makes an interval look short. Beyond that, a timer
- * never fires early (one jiffy, 4 ms at HZ=250, of rounding), and fires
- * late by the timer wheel's granularity: up to 12.5% for expiries over 64
- * jiffies (256 ms), e.g. TCP's 4 s timer by up to 256 ms.
- * Measured in 11 runs, 6.1 and 6.12 guests on a 2-core host, load 1-2:
- * TCP 1 s +3..+47 ms, 2 s +14..+35 ms, 4 s (to ETIMEDOUT) +32..+256 ms;
- * xtcp 100 ms -11..+8 ms, 200 ms -0..+29 ms, 400 ms -10..+71 ms.
- */
-static bool interval_ok(double got_ms, int want_ms)
-{
-	return got_ms >= want_ms - want_ms / 10.0 - 20 &&
-	       got_ms <= want_ms + want_ms / 4.0 + 60;
-}
-
-static int interval_max(int want_ms)
-{
-	return want_ms + want_ms / 4 + 60;
-}
-
-/* Receive the stack's next segment or fail the test. */
-#define RECV(seg, ms, what)						\
-	ASSERT_EQ(0, peer_expect(&self->p, seg, ms))			\
-		TH_LOG("no %s from the stack within %d ms", what, (int)(ms))
-
-/* Nothing from the stack for @ms, or fail the test. */
-#define SILENCE(ms, what) do {						\
-	struct seg _s = {};						\
-									\
-	ASSERT_EQ(0, peer_expect_none(&self->p, &_s, ms))		\
-		TH_LOG("%s: unexpected %s", what, peer_fmt(&self->p, &_s)); \
-} while (0)
-
-#define SEND(seg) ASSERT_EQ(0, peer_send(&self->p, seg))
-
-/*
- * The stack's segment @s is well formed and has exactly flags @flags,
- * sequence number @seq and, if @flags has ACK, acknowledgment number @ack.
- */
-#define CHECK_SEG(s, _flags, _seq, _ack)				\
-	check_seg(_metadata, &self->p, s, _flags, _seq, _ack, __LINE__)
-
-static void check_seg(struct __test_metadata *_metadata, struct peer *p,
-		      const struct seg *s, uint8_t flags, uint32_t seq,
-		      uint32_t ack, int line)
-{
-	EXPECT_TRUE(s->ip_csum_ok) TH_LOG("line %d: %s", line, peer_fmt(p, s));
-	EXPECT_TRUE(s->csum_ok) TH_LOG("line %d: %s", line, peer_fmt(p, s));
-	EXPECT_TRUE(s->hdr_ok && s->opt_ok) TH_LOG("line %d: %s", line, peer_fmt(p, s));
-	EXPECT_EQ(flags, s->flags) TH_LOG("line %d: flags of %s", line, peer_fmt(p, s));
-	EXPECT_EQ(seq, s->seq) TH_LOG("line %d: seq of %s", line, peer_fmt(p, s));
-	if (flags & SEG_ACK)
-		EXPECT_EQ(ack, s->ack) TH_LOG("line %d: ack of %s", line, peer_fmt(p, s));
-}
-
 /* A SYN or SYN-ACK from the stack: MSS = MTU - 40 and no other option. */
 #define CHECK_SYN_OPTS(s) do {						\
 	EXPECT_EQ(OPT_BIT(OPT_MSS), (s)->opts)				\
-		TH_LOG("options of %s", peer_fmt(&self->p, s));		\
-	EXPECT_EQ(self->p.mtu - 40, (s)->mss)				\
-		TH_LOG("MSS of %s", peer_fmt(&self->p, s));		\
+		TH_LOG("options of %s", peer_fmt(&self->c.p, s));		\
+	EXPECT_EQ(self->c.p.mtu - 40, (s)->mss)				\
+		TH_LOG("MSS of %s", peer_fmt(&self->c.p, s));		\
 	EXPECT_EQ(0, (s)->len);						\
 	EXPECT_LT(0, (s)->win);						\
 } while (0)
 
 /* A RST from the stack: no data, no options. */
 #define CHECK_RST(s, _flags, _seq, _ack) do {				\
-	CHECK_SEG(s, _flags, _seq, _ack);				\
-	EXPECT_EQ(0, (s)->len);						\
-	EXPECT_EQ(0, (s)->optlen) TH_LOG("%s", peer_fmt(&self->p, s));	\
+	CHECK_SEG(s, _flags, _seq, _ack, 0);				\
+	EXPECT_EQ(0, (s)->optlen) TH_LOG("%s", peer_fmt(&self->c.p, s));	\
 } while (0)
 
 /* --- passive open ---------------------------------------------------------- */
@@ -324,26 +220,26 @@ TEST_F(wire, passive_open)
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
 
-	self->lfd = listen_on(variant->proto, LPORT);
-	ASSERT_LE(0, self->lfd) TH_LOG("listen: %s", strerror(-self->lfd));
+	self->c.lfd = listen_on(variant->proto, LPORT);
+	ASSERT_LE(0, self->c.lfd) TH_LOG("listen: %s", strerror(-self->c.lfd));
 
 	SEND(&syn);
 	RECV(&sa, REPLY_MS, "SYN-ACK");
-	CHECK_SEG(&sa, SEG_SYN | SEG_ACK, sa.seq, PEER_ISN + 1);
+	CHECK_SEG(&sa, SEG_SYN | SEG_ACK, sa.seq, PEER_ISN + 1, 0);
 	CHECK_SYN_OPTS(&sa);
 	EXPECT_EQ(LPORT, sa.sport);
 	EXPECT_EQ(PPORT, sa.dport);
 
 	ack = seg_make(PPORT, LPORT, SEG_ACK, PEER_ISN + 1, sa.seq + 1);
 	SEND(&ack);
-	self->cfd = accept_wait(self->lfd, REPLY_MS);
-	ASSERT_LE(0, self->cfd) TH_LOG("accept: %s", strerror(-self->cfd));
+	self->c.cfd = accept_wait(self->c.lfd, REPLY_MS);
+	ASSERT_LE(0, self->c.cfd) TH_LOG("accept: %s", strerror(-self->c.cfd));
 
-	ASSERT_EQ(0, getpeername(self->cfd, (struct sockaddr *)&sin, &len));
+	ASSERT_EQ(0, getpeername(self->c.cfd, (struct sockaddr *)&sin, &len));
 	EXPECT_EQ(htonl(0x0a000002), sin.sin_addr.s_addr);
 	EXPECT_EQ(PPORT, ntohs(sin.sin_port));
 	len = sizeof(sin);
-	ASSERT_EQ(0, getsockname(self->cfd, (struct sockaddr *)&sin, &len));
+	ASSERT_EQ(0, getsockname(self->c.cfd, (struct sockaddr *)&sin, &len));
 	EXPECT_EQ(htonl(0x0a000001), sin.sin_addr.s_addr);
 	EXPECT_EQ(LPORT, ntohs(sin.sin_port));
 
@@ -365,12 +261,12 @@ TEST_F(wire, synack_retransmit)
 
 	ASSERT_EQ(0, peer_knob_set(variant->proto, PEER_SYN_RTO_MS, t));
 	ASSERT_EQ(0, peer_knob_set(variant->proto, PEER_SYNACK_RETRIES, n));
-	self->lfd = listen_on(variant->proto, LPORT);
-	ASSERT_LE(0, self->lfd) TH_LOG("listen: %s", strerror(-self->lfd));
+	self->c.lfd = listen_on(variant->proto, LPORT);
+	ASSERT_LE(0, self->c.lfd) TH_LOG("listen: %s", strerror(-self->c.lfd));
 
 	SEND(&syn);
 	RECV(&first, REPLY_MS, "SYN-ACK");
-	CHECK_SEG(&first, SEG_SYN | SEG_ACK, first.seq, PEER_ISN + 1);
+	CHECK_SEG(&first, SEG_SYN | SEG_ACK, first.seq, PEER_ISN + 1, 0);
 	CHECK_SYN_OPTS(&first);
 
 	sa = first;
@@ -379,7 +275,7 @@ TEST_F(wire, synack_retransmit)
 		int want = t << i;
 
 		RECV(&sa, interval_max(want), "SYN-ACK retransmission");
-		CHECK_SEG(&sa, SEG_SYN | SEG_ACK, first.seq, PEER_ISN + 1);
+		CHECK_SEG(&sa, SEG_SYN | SEG_ACK, first.seq, PEER_ISN + 1, 0);
 		CHECK_SYN_OPTS(&sa);
 		ms = seg_ms(&prev, &sa);
 		EXPECT_TRUE(interval_ok(ms, want))
@@ -391,13 +287,13 @@ TEST_F(wire, synack_retransmit)
 	/* the entry expires 2^N T after the last retransmission */
 	wait = interval_max(t << n);
 	SILENCE(wait, "after the last SYN-ACK retransmission");
-	EXPECT_EQ(-ETIMEDOUT, accept_wait(self->lfd, 0));
+	EXPECT_EQ(-ETIMEDOUT, accept_wait(self->c.lfd, 0));
 
 	late = seg_make(PPORT, LPORT, SEG_ACK, PEER_ISN + 1, first.seq + 1);
 	SEND(&late);
 	RECV(&rst, REPLY_MS, "RST for the late ACK");
 	CHECK_RST(&rst, SEG_RST, first.seq + 1, 0);
-	EXPECT_EQ(-ETIMEDOUT, accept_wait(self->lfd, 0));
+	EXPECT_EQ(-ETIMEDOUT, accept_wait(self->c.lfd, 0));
 	SILENCE(SILENCE_MS, "after the RST");
 }
 
@@ -408,23 +304,23 @@ TEST_F(wire, duplicate_syn)
 	struct seg sa1, sa2, ack;
 	long opens;
 
-	self->lfd = listen_on(variant->proto, LPORT);
-	ASSERT_LE(0, self->lfd) TH_LOG("listen: %s", strerror(-self->lfd));
+	self->c.lfd = listen_on(variant->proto, LPORT);
+	ASSERT_LE(0, self->c.lfd) TH_LOG("listen: %s", strerror(-self->c.lfd));
 	opens = peer_counter(variant->proto, "PassiveOpens");
 
 	SEND(&syn);
 	RECV(&sa1, REPLY_MS, "SYN-ACK");
-	CHECK_SEG(&sa1, SEG_SYN | SEG_ACK, sa1.seq, PEER_ISN + 1);
+	CHECK_SEG(&sa1, SEG_SYN | SEG_ACK, sa1.seq, PEER_ISN + 1, 0);
 	SEND(&syn);
 	RECV(&sa2, REPLY_MS, "SYN-ACK to the duplicate SYN");
-	CHECK_SEG(&sa2, SEG_SYN | SEG_ACK, sa1.seq, PEER_ISN + 1);
+	CHECK_SEG(&sa2, SEG_SYN | SEG_ACK, sa1.seq, PEER_ISN + 1, 0);
 	CHECK_SYN_OPTS(&sa2);
 
 	ack = seg_make(PPORT, LPORT, SEG_ACK, PEER_ISN + 1, sa1.seq + 1);
 	SEND(&ack);
-	self->cfd = accept_wait(self->lfd, REPLY_MS);
-	ASSERT_LE(0, self->cfd) TH_LOG("accept: %s", strerror(-self->cfd));
-	EXPECT_EQ(-ETIMEDOUT, accept_wait(self->lfd, SILENCE_MS));
+	self->c.cfd = accept_wait(self->c.lfd, REPLY_MS);
+	ASSERT_LE(0, self->c.cfd) TH_LOG("accept: %s", strerror(-self->c.cfd));
+	EXPECT_EQ(-ETIMEDOUT, accept_wait(self->c.lfd, SILENCE_MS));
 	/* TCP counts the child at the ACK, xtcp the entry at the SYN: 1 */
 	EXPECT_EQ(opens + 1, peer_counter(variant->proto, "PassiveOpens"));
 	SILENCE(SILENCE_MS, "after the handshake");
@@ -442,11 +338,11 @@ TEST_F(wire, bad_final_ack)
 	uint32_t bad[2];
 	int i;
 
-	self->lfd = listen_on(variant->proto, LPORT);
-	ASSERT_LE(0, self->lfd) TH_LOG("listen: %s", strerror(-self->lfd));
+	self->c.lfd = listen_on(variant->proto, LPORT);
+	ASSERT_LE(0, self->c.lfd) TH_LOG("listen: %s", strerror(-self->c.lfd));
 	SEND(&syn);
 	RECV(&sa, REPLY_MS, "SYN-ACK");
-	CHECK_SEG(&sa, SEG_SYN | SEG_ACK, sa.seq, PEER_ISN + 1);
+	CHECK_SEG(&sa, SEG_SYN | SEG_ACK, sa.seq, PEER_ISN + 1, 0);
 
 	bad[0] = sa.seq;		/* acknowledges nothing */
 	bad[1] = sa.seq + 1001;		/* acknowledges what was never sent */
@@ -455,13 +351,13 @@ TEST_F(wire, bad_final_ack)
 		SEND(&ack);
 		RECV(&rst, REPLY_MS, "RST for the bad ACK");
 		CHECK_RST(&rst, SEG_RST, bad[i], 0);
-		EXPECT_EQ(-ETIMEDOUT, accept_wait(self->lfd, 0));
+		EXPECT_EQ(-ETIMEDOUT, accept_wait(self->c.lfd, 0));
 	}
 
 	ack = seg_make(PPORT, LPORT, SEG_ACK, PEER_ISN + 1, sa.seq + 1);
 	SEND(&ack);
-	self->cfd = accept_wait(self->lfd, REPLY_MS);
-	ASSERT_LE(0, self->cfd) TH_LOG("accept: %s", strerror(-self->cfd));
+	self->c.cfd = accept_wait(self->c.lfd, REPLY_MS);
+	ASSERT_LE(0, self->c.cfd) TH_LOG("accept: %s", strerror(-self->c.cfd));
 	SILENCE(SILENCE_MS, "after the handshake");
 }
 
@@ -531,22 +427,22 @@ TEST_F(wire, active_open)
 	socklen_t len = sizeof(sin);
 	int err;
 
-	self->cfd = connect_start(variant->proto, PPORT);
-	ASSERT_LE(0, self->cfd) TH_LOG("connect: %s", strerror(-self->cfd));
+	self->c.cfd = connect_start(variant->proto, PPORT);
+	ASSERT_LE(0, self->c.cfd) TH_LOG("connect: %s", strerror(-self->c.cfd));
 	RECV(&syn, REPLY_MS, "SYN");
-	CHECK_SEG(&syn, SEG_SYN, syn.seq, 0);
+	CHECK_SEG(&syn, SEG_SYN, syn.seq, 0, 0);
 	CHECK_SYN_OPTS(&syn);
 	EXPECT_EQ(PPORT, syn.dport);
-	EXPECT_EQ(local_port(self->cfd), syn.sport);
+	EXPECT_EQ(local_port(self->c.cfd), syn.sport);
 
 	sa = seg_make(PPORT, syn.sport, SEG_SYN | SEG_ACK, PEER_ISN, syn.seq + 1);
 	SEND(&sa);
 	RECV(&ack, REPLY_MS, "ACK of the SYN-ACK");
-	CHECK_SEG(&ack, SEG_ACK, syn.seq + 1, PEER_ISN + 1);
+	CHECK_SEG(&ack, SEG_ACK, syn.seq + 1, PEER_ISN + 1, 0);
 	EXPECT_EQ(0, ack.len);
-	err = connect_wait(self->cfd, REPLY_MS);
+	err = connect_wait(self->c.cfd, REPLY_MS);
 	EXPECT_EQ(0, err) TH_LOG("connect: %s", connect_str(err));
-	ASSERT_EQ(0, getpeername(self->cfd, (struct sockaddr *)&sin, &len));
+	ASSERT_EQ(0, getpeername(self->c.cfd, (struct sockaddr *)&sin, &len));
 	EXPECT_EQ(PPORT, ntohs(sin.sin_port));
 	SILENCE(SILENCE_MS, "after the handshake");
 }
@@ -566,10 +462,10 @@ TEST_F(wire, syn_retransmit_etimedout)
 
 	ASSERT_EQ(0, peer_knob_set(variant->proto, PEER_SYN_RTO_MS, t));
 	ASSERT_EQ(0, peer_knob_set(variant->proto, PEER_SYN_RETRIES, n));
-	self->cfd = connect_start(variant->proto, PPORT);
-	ASSERT_LE(0, self->cfd) TH_LOG("connect: %s", strerror(-self->cfd));
+	self->c.cfd = connect_start(variant->proto, PPORT);
+	ASSERT_LE(0, self->c.cfd) TH_LOG("connect: %s", strerror(-self->c.cfd));
 	RECV(&first, REPLY_MS, "SYN");
-	CHECK_SEG(&first, SEG_SYN, first.seq, 0);
+	CHECK_SEG(&first, SEG_SYN, first.seq, 0, 0);
 
 	syn = first;
 	for (i = 0; i < n; i++) {
@@ -577,7 +473,7 @@ TEST_F(wire, syn_retransmit_etimedout)
 		int want = t << i;
 
 		RECV(&syn, interval_max(want), "SYN retransmission");
-		CHECK_SEG(&syn, SEG_SYN, first.seq, 0);
+		CHECK_SEG(&syn, SEG_SYN, first.seq, 0, 0);
 		CHECK_SYN_OPTS(&syn);
 		EXPECT_EQ(first.sport, syn.sport);
 		ms = seg_ms(&prev, &syn);
@@ -587,7 +483,7 @@ TEST_F(wire, syn_retransmit_etimedout)
 			       i + 1, ms, want);
 	}
 
-	err = connect_wait(self->cfd, interval_max(t << n));
+	err = connect_wait(self->c.cfd, interval_max(t << n));
 	t_fail = peer_now_ns();
 	ASSERT_EQ(ETIMEDOUT, err) TH_LOG("connect: %s", connect_str(err));
 	ms = (double)(t_fail - syn.t_ns) / 1e6;
@@ -626,16 +522,16 @@ TEST_F(wire, rst_in_syn_sent)
 	uint32_t bad_ack[2];
 	int i, err;
 
-	self->cfd = connect_start(variant->proto, PPORT);
-	ASSERT_LE(0, self->cfd) TH_LOG("connect: %s", strerror(-self->cfd));
+	self->c.cfd = connect_start(variant->proto, PPORT);
+	ASSERT_LE(0, self->c.cfd) TH_LOG("connect: %s", strerror(-self->c.cfd));
 	RECV(&syn, REPLY_MS, "SYN");
-	CHECK_SEG(&syn, SEG_SYN, syn.seq, 0);
+	CHECK_SEG(&syn, SEG_SYN, syn.seq, 0, 0);
 
 	/* no ACK bit: dropped */
 	rst = seg_make(PPORT, syn.sport, SEG_RST, 0, 0);
 	SEND(&rst);
-	only_syn_retransmissions(_metadata, &self->p, &syn, SILENCE_MS);
-	err = connect_poll(self->cfd, 0);
+	only_syn_retransmissions(_metadata, &self->c.p, &syn, SILENCE_MS);
+	err = connect_poll(self->c.cfd, 0);
 	EXPECT_EQ(-ETIMEDOUT, err) TH_LOG("RST without ACK: %s", connect_str(err));
 
 	/* SEG.ACK =< ISS or SEG.ACK > SND.NXT: dropped */
@@ -644,8 +540,8 @@ TEST_F(wire, rst_in_syn_sent)
 	for (i = 0; i < 2; i++) {
 		rst = seg_make(PPORT, syn.sport, SEG_RST | SEG_ACK, 0, bad_ack[i]);
 		SEND(&rst);
-		only_syn_retransmissions(_metadata, &self->p, &syn, SILENCE_MS);
-		err = connect_poll(self->cfd, 0);
+		only_syn_retransmissions(_metadata, &self->c.p, &syn, SILENCE_MS);
+		err = connect_poll(self->c.cfd, 0);
 		EXPECT_EQ(-ETIMEDOUT, err) TH_LOG("RST with ack ISS%+d: %s",
 						 (int)(bad_ack[i] - syn.seq),
 						 connect_str(err));
@@ -653,7 +549,7 @@ TEST_F(wire, rst_in_syn_sent)
 
 	rst = seg_make(PPORT, syn.sport, SEG_RST | SEG_ACK, 0, syn.seq + 1);
 	SEND(&rst);
-	err = connect_wait(self->cfd, REPLY_MS);
+	err = connect_wait(self->c.cfd, REPLY_MS);
 	EXPECT_EQ(ECONNREFUSED, err) TH_LOG("connect: %s", connect_str(err));
 	SILENCE(SILENCE_MS, "after the accepted RST");
 }
@@ -668,28 +564,28 @@ TEST_F(wire, simultaneous_open)
 	uint64_t end;
 	int err;
 
-	self->cfd = connect_start(variant->proto, PPORT);
-	ASSERT_LE(0, self->cfd) TH_LOG("connect: %s", strerror(-self->cfd));
+	self->c.cfd = connect_start(variant->proto, PPORT);
+	ASSERT_LE(0, self->c.cfd) TH_LOG("connect: %s", strerror(-self->c.cfd));
 	RECV(&syn, REPLY_MS, "SYN");
-	CHECK_SEG(&syn, SEG_SYN, syn.seq, 0);
+	CHECK_SEG(&syn, SEG_SYN, syn.seq, 0, 0);
 
 	psyn = seg_make(PPORT, syn.sport, SEG_SYN, PEER_ISN, 0);
 	SEND(&psyn);
 	RECV(&sa, REPLY_MS, "SYN-ACK to the crossed SYN");
-	CHECK_SEG(&sa, SEG_SYN | SEG_ACK, syn.seq, PEER_ISN + 1);
+	CHECK_SEG(&sa, SEG_SYN | SEG_ACK, syn.seq, PEER_ISN + 1, 0);
 	CHECK_SYN_OPTS(&sa);
-	err = connect_poll(self->cfd, 0);
+	err = connect_poll(self->c.cfd, 0);
 	EXPECT_EQ(-ETIMEDOUT, err) TH_LOG("in SYN_RECV: %s", connect_str(err));
 
 	psyn = seg_make(PPORT, syn.sport, SEG_SYN | SEG_ACK, PEER_ISN, syn.seq + 1);
 	SEND(&psyn);
-	err = connect_wait(self->cfd, REPLY_MS);
+	err = connect_wait(self->c.cfd, REPLY_MS);
 	EXPECT_EQ(0, err) TH_LOG("connect: %s", connect_str(err));
 
 	/* an ACK may follow (TCP sends one for the duplicate SYN): nothing else */
 	end = peer_now_ns() + SILENCE_MS * 1000000ull;
-	while (ms_left(end) && peer_expect(&self->p, &s, ms_left(end)) == 0) {
-		CHECK_SEG(&s, SEG_ACK, syn.seq + 1, PEER_ISN + 1);
+	while (ms_left(end) && peer_expect(&self->c.p, &s, ms_left(end)) == 0) {
+		CHECK_SEG(&s, SEG_ACK, syn.seq + 1, PEER_ISN + 1, 0);
 		EXPECT_EQ(0, s.len);
 	}
 }
@@ -717,12 +613,12 @@ TEST_F(wire, rst_removes_half_open)
 	struct seg sa, rst, ack, reply;
 	long fails;
 
-	self->lfd = listen_on(variant->proto, LPORT);
-	ASSERT_LE(0, self->lfd) TH_LOG("listen: %s", strerror(-self->lfd));
+	self->c.lfd = listen_on(variant->proto, LPORT);
+	ASSERT_LE(0, self->c.lfd) TH_LOG("listen: %s", strerror(-self->c.lfd));
 	fails = peer_counter(variant->proto, "AttemptFails");
 	SEND(&syn);
 	RECV(&sa, REPLY_MS, "SYN-ACK");
-	CHECK_SEG(&sa, SEG_SYN | SEG_ACK, sa.seq, PEER_ISN + 1);
+	CHECK_SEG(&sa, SEG_SYN | SEG_ACK, sa.seq, PEER_ISN + 1, 0);
 
 	rst = seg_make(PPORT, LPORT, SEG_RST, PEER_ISN + 1, 0);
 	SEND(&rst);
@@ -733,7 +629,7 @@ TEST_F(wire, rst_removes_half_open)
 	SEND(&ack);
 	RECV(&reply, REPLY_MS, "RST for the ACK of a removed entry");
 	CHECK_RST(&reply, SEG_RST, sa.seq + 1, 0);
-	EXPECT_EQ(-ETIMEDOUT, accept_wait(self->lfd, 0));
+	EXPECT_EQ(-ETIMEDOUT, accept_wait(self->c.lfd, 0));
 }
 
 /*
@@ -747,14 +643,14 @@ TEST_F(wire, listener_close_resets_half_open)
 	struct seg syn = seg_make(PPORT, LPORT, SEG_SYN, PEER_ISN, 0);
 	struct seg sa, ack, reply;
 
-	self->lfd = listen_on(variant->proto, LPORT);
-	ASSERT_LE(0, self->lfd) TH_LOG("listen: %s", strerror(-self->lfd));
+	self->c.lfd = listen_on(variant->proto, LPORT);
+	ASSERT_LE(0, self->c.lfd) TH_LOG("listen: %s", strerror(-self->c.lfd));
 	SEND(&syn);
 	RECV(&sa, REPLY_MS, "SYN-ACK");
-	CHECK_SEG(&sa, SEG_SYN | SEG_ACK, sa.seq, PEER_ISN + 1);
+	CHECK_SEG(&sa, SEG_SYN | SEG_ACK, sa.seq, PEER_ISN + 1, 0);
 
-	close(self->lfd);
-	self->lfd = -1;
+	close(self->c.lfd);
+	self->c.lfd = -1;
 	if (variant->proto == IPPROTO_XTCP) {
 		RECV(&reply, REPLY_MS, "RST for the half-open entry");
 		CHECK_RST(&reply, SEG_RST, sa.seq + 1, 0);
@@ -776,8 +672,8 @@ TEST_F(wire, isn_unpredictable)
 	uint32_t isn[8];
 	int i, j, repeats = 0, steps_equal = 1;
 
-	self->lfd = listen_on(variant->proto, LPORT);
-	ASSERT_LE(0, self->lfd) TH_LOG("listen: %s", strerror(-self->lfd));
+	self->c.lfd = listen_on(variant->proto, LPORT);
+	ASSERT_LE(0, self->c.lfd) TH_LOG("listen: %s", strerror(-self->c.lfd));
 	for (i = 0; i < 8; i++) {
 		struct seg syn = seg_make(PPORT + i, LPORT, SEG_SYN, PEER_ISN, 0);
 		struct seg sa;
@@ -818,8 +714,8 @@ static void check_malformed(struct __test_metadata *_metadata,
 	long errs, csum_errs, want_errs, want_csum;
 	bool want_synack = false;
 
-	self->lfd = listen_on(variant->proto, LPORT);
-	ASSERT_LE(0, self->lfd) TH_LOG("listen: %s", strerror(-self->lfd));
+	self->c.lfd = listen_on(variant->proto, LPORT);
+	ASSERT_LE(0, self->c.lfd) TH_LOG("listen: %s", strerror(-self->c.lfd));
 
 	want_errs = 1;
 	want_csum = 0;
@@ -860,13 +756,13 @@ static void check_malformed(struct __test_metadata *_metadata,
 		struct seg sa;
 
 		RECV(&sa, REPLY_MS, "SYN-ACK (TCP ignores the bad option)");
-		CHECK_SEG(&sa, SEG_SYN | SEG_ACK, sa.seq, PEER_ISN + 1);
+		CHECK_SEG(&sa, SEG_SYN | SEG_ACK, sa.seq, PEER_ISN + 1, 0);
 		CHECK_SYN_OPTS(&sa);
 	}
 	SILENCE(SILENCE_MS, "malformed SYN");
 	EXPECT_EQ(want_errs, peer_counter(variant->proto, "InErrs") - errs);
 	EXPECT_EQ(want_csum, peer_counter(variant->proto, "InCsumErrors") - csum_errs);
-	EXPECT_EQ(-ETIMEDOUT, accept_wait(self->lfd, 0));
+	EXPECT_EQ(-ETIMEDOUT, accept_wait(self->c.lfd, 0));
 }
 
 #define MALFORMED_TEST(name, kind)					\
