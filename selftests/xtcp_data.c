@@ -407,17 +407,6 @@ TEST_F(data, send_after_reset)
 #define LOSSY_LEN	(64 << 20)
 #define LOSSY_MTU	9000
 
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
 /*
  * Wait (up to 60 s) until everything sent on @fd is acknowledged, so that
  * close() cannot lose it whatever close does (xtcp's close still aborts

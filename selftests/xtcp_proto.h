@@ -8,6 +8,9 @@
 #define XTCP_SELFTEST_PROTO_H
 
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 #include <arpa/inet.h>
 #include <linux/if_tun.h>
@@ -191,6 +194,56 @@ static inline struct sockaddr_in addr4(const char *ip, int port)
 
 	inet_pton(AF_INET, ip, &sin.sin_addr);
 	return sin;
+}
+
+/* An int socket option of @fd, or -errno - 1000 if getsockopt() failed. */
+static inline int getopt_int(int fd, int level, int name)
+{
+	int val = -1;
+	socklen_t len = sizeof(val);
+
+	if (getsockopt(fd, level, name, &val, &len))
+		return -errno - 1000;
+	return val;
+}
+
+/* The pending error of @fd (SO_ERROR, which clears it). */
+static inline int so_error(int fd)
+{
+	return getopt_int(fd, SOL_SOCKET, SO_ERROR);
+}
+
+/* The local (@peer 0) or remote (@peer 1) port of @fd, or -1. */
+static inline int sock_port(int fd, int peer)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int ret = peer ? getpeername(fd, (struct sockaddr *)&sin, &len) :
+			 getsockname(fd, (struct sockaddr *)&sin, &len);
+
+	return ret ? -1 : ntohs(sin.sin_port);
+}
+
+static inline int local_port(int fd)
+{
+	return sock_port(fd, 0);
+}
+
+static inline int peer_port(int fd)
+{
+	return sock_port(fd, 1);
+}
+
+/* Run a shell command made from printf format @fmt: system()'s status. */
+static inline int sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
 }
 
 /* 0 or the errno value of the failure. */

@@ -77,36 +77,6 @@ static void sleep_ms(long ms)
 	usleep(ms * 1000);
 }
 
-static int so_error(int fd)
-{
-	int val = -1;
-	socklen_t len = sizeof(val);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &val, &len))
-		return -errno - 1000;
-	return val;
-}
-
-static int local_port(int fd)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-
-	if (getsockname(fd, (struct sockaddr *)&sin, &len))
-		return -1;
-	return ntohs(sin.sin_port);
-}
-
-static int peer_port(int fd)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-
-	if (getpeername(fd, (struct sockaddr *)&sin, &len))
-		return -1;
-	return ntohs(sin.sin_port);
-}
-
 /* A non-blocking listening socket on @ip:@port; -errno on failure. */
 static int listener(int proto, const char *ip, int port, int backlog)
 {

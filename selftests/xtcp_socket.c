@@ -12,7 +12,7 @@
 
 #include "kselftest_harness.h"
 #include "xtcp_main.h"
-#include "xtcp_util.h"
+#include "xtcp_proto.h"
 
 FIXTURE(sock) {
 	int fd;
@@ -40,16 +40,6 @@ FIXTURE_SETUP(sock)
 FIXTURE_TEARDOWN(sock)
 {
 	close(self->fd);
-}
-
-static int getopt_int(int fd, int level, int name)
-{
-	int val = -1;
-	socklen_t len = sizeof(val);
-
-	if (getsockopt(fd, level, name, &val, &len))
-		return -errno - 1000;
-	return val;
 }
 
 TEST_F(sock, identity)

@@ -128,17 +128,6 @@ static int revents(int fd)
 	return pfd.revents;
 }
 
-static int sh(const char *fmt, ...)
-{
-	char cmd[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
 /* Every packet on "lo" waits @ms in netem: a round trip takes 2 * @ms. */
 static int delay_lo(int ms)
 {
@@ -427,16 +416,6 @@ static struct seg_sizes cap_read(struct capture *cap, int proto, int sport)
 	else
 		ss.drops = st.tp_drops;
 	return ss;
-}
-
-static int local_port(int fd)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-
-	if (getsockname(fd, (struct sockaddr *)&sin, &len))
-		return -1;
-	return ntohs(sin.sin_port);
 }
 
 struct sender {

@@ -170,16 +170,6 @@ static const char *connect_str(int r)
 	}
 }
 
-static uint16_t local_port(int fd)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-
-	if (getsockname(fd, (struct sockaddr *)&sin, &len))
-		return 0;
-	return ntohs(sin.sin_port);
-}
-
 /* A segment from the peer's port @sport to the stack's port @dport. */
 static struct seg seg_make(uint16_t sport, uint16_t dport, uint8_t flags,
 			   uint32_t seq, uint32_t ack)
