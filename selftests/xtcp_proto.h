@@ -123,7 +123,10 @@ static inline long proc_mib(const char *path, const char *prefix, const char *na
  * (/proc/net/xtcp/snmp); for TCP its equivalent in /proc/net/snmp "Tcp:"
  * or /proc/net/netstat "TcpExt:" (-1 if TCP has none). TCP's
  * TCPSynRetrans counts SYN and SYN-ACK retransmissions together; xtcp
- * splits them.
+ * splits them. TCP's TCPAbortOnData counts both an abort by SO_LINGER
+ * {1, 0} (tcp_close()) and data arriving after shutdown(SHUT_RD) in
+ * FIN_WAIT1/2, which xtcp counts apart (AbortOnLinger, AbortOnData); an
+ * orphan reset for max_orphans is TCP's TCPAbortOnMemory.
  */
 static inline long mib(int proto, const char *name)
 {
@@ -148,6 +151,12 @@ static inline long mib(int proto, const char *name)
 		{ "ZeroWindowProbes", "/proc/net/netstat", "TcpExt", "TCPWinProbe" },
 		{ "OutSegs", "/proc/net/snmp", "Tcp", "OutSegs" },
 		{ "DataSegsOut", "/proc/net/netstat", "TcpExt", "TCPOrigDataSent" },
+		{ "EstabResets", "/proc/net/snmp", "Tcp", "EstabResets" },
+		{ "AbortOnClose", "/proc/net/netstat", "TcpExt", "TCPAbortOnClose" },
+		{ "AbortOnLinger", "/proc/net/netstat", "TcpExt", "TCPAbortOnData" },
+		{ "AbortOnData", "/proc/net/netstat", "TcpExt", "TCPAbortOnData" },
+		{ "TimeWaitOverflow", "/proc/net/netstat", "TcpExt", "TCPTimeWaitOverflow" },
+		{ "OrphanOverflows", "/proc/net/netstat", "TcpExt", "TCPAbortOnMemory" },
 	};
 	unsigned int i;
 

@@ -470,10 +470,11 @@ static void xtcp_window_update(struct sock *sk)
  *	dropped, not copied, as TCP's), MSG_OOB (EINVAL: no urgent data)
  * @addr_len: unused (stream)
  *
- * As Linux TCP: data first; then a pending error (ECONNRESET, ...) once,
- * then 0 (end of stream) when the receive side is shut; ENOTCONN if never
- * connected or listening; otherwise wait (or EAGAIN) until at least
- * SO_RCVLOWAT bytes, or all of @len with MSG_WAITALL.
+ * As Linux TCP: data first; then 0 (end of stream) if the peer's FIN came;
+ * else a pending error (ECONNRESET, ...) once, then 0 when the receive
+ * side is shut; ENOTCONN if never connected or listening; otherwise wait
+ * (or EAGAIN) until at least SO_RCVLOWAT bytes, or all of @len with
+ * MSG_WAITALL.
  *
  * Return: bytes copied, or a negative errno.
  */
@@ -537,6 +538,13 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			    signal_pending(current))
 				break;
 		} else {
+			/*
+			 * the peer's FIN first: a RST after it (in CLOSE_WAIT)
+			 * leaves its error (EPIPE) to SO_ERROR and send(), as
+			 * tcp_recvmsg() does
+			 */
+			if (sock_flag(sk, SOCK_DONE))
+				break;
 			if (sk->sk_err) {
 				copied = sock_error(sk);
 				break;
