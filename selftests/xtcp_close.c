@@ -162,16 +162,6 @@ static int inq(int fd)
 	return ioctl(fd, SIOCINQ, &val) ? -1 : val;
 }
 
-static int local_port(int fd)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-
-	if (getsockname(fd, (struct sockaddr *)&sin, &len))
-		return -1;
-	return ntohs(sin.sin_port);
-}
-
 /*
  * bind() of a new socket of @proto to 127.0.0.1:@port, with SO_REUSEADDR
  * if @reuse: 0 or the errno value of the failure.

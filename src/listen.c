@@ -96,6 +96,7 @@ int xtcp_listen(struct socket *sock, int backlog)
 	inet_sk(sk)->inet_sport = htons(inet_sk(sk)->inet_num);
 	WRITE_ONCE(sk->sk_ack_backlog, 0);
 	xs->syn_queue_len = 0;
+	memset(&xs->lstats, 0, sizeof(xs->lstats));
 	xtcp_hash(sk);
 	err = 0;
 out:
@@ -181,11 +182,13 @@ void xtcp_conn_request(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	if (sk_acceptq_is_full(sk)) {
 		XTCP_INC_STATS(net, XTCP_MIB_LISTENOVERFLOWS);
+		WRITE_ONCE(lxs->lstats.overflows, lxs->lstats.overflows + 1);
 		goto drop_count;
 	}
 	if (lxs->syn_queue_len >= READ_ONCE(xtcp_pernet(net)->sysctl.max_syn_backlog) ||
 	    lxs->syn_queue_len > READ_ONCE(sk->sk_max_ack_backlog)) {
 		XTCP_INC_STATS(net, XTCP_MIB_SYNQUEUEOVERFLOWS);
+		WRITE_ONCE(lxs->lstats.syn_overflows, lxs->lstats.syn_overflows + 1);
 		goto drop_count;
 	}
 	req->queued = true;
@@ -200,6 +203,7 @@ void xtcp_conn_request(struct sock *sk, struct sk_buff *skb)
 
 drop_count:
 	XTCP_INC_STATS(net, XTCP_MIB_LISTENDROPS);
+	WRITE_ONCE(lxs->lstats.drops, lxs->lstats.drops + 1);
 drop:
 	spin_unlock(&lxs->queue_lock);
 	xtcp_req_put(req);
@@ -237,6 +241,7 @@ static struct sock *xtcp_create_child(struct xtcp_req *req, u32 snd_wnd)
 	/* nothing of the listener's own state carries over */
 	cxs->retransmits = 0;
 	cxs->syn_queue_len = 0;
+	memset(&cxs->lstats, 0, sizeof(cxs->lstats));
 	xtcp_init_timers(child);
 	skb_queue_head_init(&cxs->ooo_queue);
 	spin_lock_init(&cxs->queue_lock);
@@ -326,6 +331,8 @@ void xtcp_req_rcv(struct xtcp_req *req, struct sk_buff *skb)
 	if (sk_acceptq_is_full(sk)) {
 		XTCP_INC_STATS(net, XTCP_MIB_LISTENOVERFLOWS);
 		XTCP_INC_STATS(net, XTCP_MIB_LISTENDROPS);
+		WRITE_ONCE(lxs->lstats.overflows, lxs->lstats.overflows + 1);
+		WRITE_ONCE(lxs->lstats.drops, lxs->lstats.drops + 1);
 		if (READ_ONCE(xtcp_pernet(net)->sysctl.abort_on_overflow)) {
 			reset = true;
 			drop = true;

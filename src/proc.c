@@ -2,7 +2,18 @@
 /*
  * xtcp - /proc/net/xtcp/, per network namespace.
  *
- *   snmp   one "Name<TAB>value" line per counter, in enum xtcp_mib_field order
+ *   snmp       one "Name<TAB>value" line per counter, in enum
+ *              xtcp_mib_field order
+ *   sockets    one row per listener, half-open entry, connection and
+ *              TIME_WAIT entry, in the columns and encoding of /proc/net/tcp
+ *   listeners  one row per listener: its two queues, their limits, and
+ *              what it dropped and retransmitted
+ *
+ * The tables are walked under xtcp_net.lock, taken in ->start() and
+ * released in ->stop(), as Linux's /proc/net/tcp holds a bucket lock: the
+ * rows of one read() are one consistent picture, and nothing printed can
+ * be freed meanwhile. ->show() only formats; seq_file copies to user
+ * space after ->stop().
  *
  * Documentation/proc.rst describes every file and counter.
  */
@@ -10,8 +21,263 @@
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <net/net_namespace.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
 
 #include "xtcp.h"
+
+/* The tables a walk visits, in order. */
+enum xtcp_walk_table {
+	XTCP_WALK_LISTEN,	/* lhash: sockets */
+	XTCP_WALK_REQ,		/* rhash: struct xtcp_req */
+	XTCP_WALK_ESTAB,	/* ehash: sockets */
+	XTCP_WALK_TW,		/* twhash: struct xtcp_tw */
+	XTCP_WALK_END,
+};
+
+/* Where a walk is: seq_file's private data (seq_net_private first). */
+struct xtcp_walk {
+	struct seq_net_private p;
+	enum xtcp_walk_table table;
+	unsigned int bucket;
+	struct hlist_nulls_node *node;
+	enum xtcp_walk_table last;	/* the walk stops after this table */
+};
+
+static struct hlist_nulls_head *xtcp_walk_bucket(struct xtcp_net *xn,
+						 enum xtcp_walk_table t,
+						 unsigned int b)
+{
+	switch (t) {
+	case XTCP_WALK_LISTEN:
+		return b < XTCP_LHASH_SIZE ? &xn->lhash[b] : NULL;
+	case XTCP_WALK_REQ:
+		return b < XTCP_EHASH_SIZE ? &xn->rhash[b] : NULL;
+	case XTCP_WALK_ESTAB:
+		return b < XTCP_EHASH_SIZE ? &xn->ehash[b] : NULL;
+	case XTCP_WALK_TW:
+		return b < XTCP_EHASH_SIZE ? &xn->twhash[b] : NULL;
+	default:
+		return NULL;
+	}
+}
+
+/* From w->node on (or the next bucket's first), the first entry, or NULL. */
+static void *xtcp_walk_settle(struct xtcp_walk *w, struct xtcp_net *xn)
+{
+	struct hlist_nulls_head *head;
+
+	while (w->table <= w->last) {
+		if (w->node && !is_a_nulls(w->node))
+			return w->node;
+		head = xtcp_walk_bucket(xn, w->table, ++w->bucket);
+		if (!head) {
+			w->table++;
+			w->bucket = 0;
+			head = xtcp_walk_bucket(xn, w->table, 0);
+		}
+		w->node = head ? head->first : NULL;
+	}
+	return NULL;
+}
+
+static void *xtcp_walk_next(struct seq_file *seq, void *v, loff_t *pos)
+{
+	struct xtcp_walk *w = seq->private;
+	struct xtcp_net *xn = xtcp_pernet(seq_file_net(seq));
+
+	++*pos;
+	if (v != SEQ_START_TOKEN)
+		w->node = w->node->next;
+	return xtcp_walk_settle(w, xn);
+}
+
+static void *xtcp_walk_start(struct seq_file *seq, loff_t *pos)
+	__acquires(&xn->lock)
+{
+	struct xtcp_walk *w = seq->private;
+	struct xtcp_net *xn = xtcp_pernet(seq_file_net(seq));
+	loff_t n = 0;
+	void *v;
+
+	spin_lock_bh(&xn->lock);
+	w->table = XTCP_WALK_LISTEN;
+	w->bucket = 0;
+	w->node = xn->lhash[0].first;
+	if (!*pos)
+		return SEQ_START_TOKEN;
+	v = xtcp_walk_settle(w, xn);
+	while (v && ++n < *pos) {
+		w->node = w->node->next;
+		v = xtcp_walk_settle(w, xn);
+	}
+	return v;
+}
+
+static void xtcp_walk_stop(struct seq_file *seq, void *v)
+	__releases(&xn->lock)
+{
+	spin_unlock_bh(&xtcp_pernet(seq_file_net(seq))->lock);
+}
+
+/* Microseconds as /proc/net/tcp's clock ticks (USER_HZ). */
+static unsigned long xtcp_us_to_clock_t(u32 us)
+{
+	return jiffies_to_clock_t(usecs_to_jiffies(us));
+}
+
+/* A listener or connection, as Linux's get_tcp4_sock(). */
+static void xtcp_show_sock(struct seq_file *seq, struct sock *sk, int i)
+{
+	const struct xtcp_sysctl *sc = &xtcp_pernet(sock_net(sk))->sysctl;
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	int state = inet_sk_state_load(sk);
+	unsigned long expires = jiffies;
+	u32 mss = max_t(u32, READ_ONCE(xs->cc.mss), 1);
+	u32 ssthresh = READ_ONCE(xs->cc.ssthresh);
+	int timer = 0, rx_queue;
+
+	if (timer_pending(&xs->rtx_timer)) {
+		/*
+		 * 1: retransmission; 4: the persist timer (Linux's
+		 * ICSK_TIME_PROBE0); 3: an orphan's FIN_WAIT2 timeout, which
+		 * Linux runs as a TIME_WAIT entry's timer
+		 */
+		if (state == TCP_FIN_WAIT2)
+			timer = 3;
+		else if (state != TCP_SYN_SENT &&
+			 READ_ONCE(xs->snd_una) == READ_ONCE(xs->snd_max))
+			timer = 4;
+		else
+			timer = 1;
+		expires = READ_ONCE(xs->rtx_timer.expires);
+	}
+	if (state == TCP_LISTEN)
+		rx_queue = READ_ONCE(sk->sk_ack_backlog);
+	else
+		rx_queue = max_t(int, READ_ONCE(xs->rcv_nxt) -
+				      READ_ONCE(xs->copied_seq), 0);
+
+	seq_printf(seq,
+		   "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %d %pK %lu %lu %u %u %d",
+		   i, inet->inet_rcv_saddr, ntohs(inet->inet_sport),
+		   inet->inet_daddr, ntohs(inet->inet_dport), state,
+		   READ_ONCE(xs->write_seq) - READ_ONCE(xs->snd_una), rx_queue,
+		   timer, jiffies_delta_to_clock_t(expires - jiffies),
+		   READ_ONCE(xs->retransmits),
+		   from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)),
+		   READ_ONCE(xs->probes_out), sock_i_ino(sk),
+		   refcount_read(&sk->sk_refcnt), sk,
+		   xtcp_us_to_clock_t(xtcp_rto_timeout(&xs->rto,
+						       READ_ONCE(sc->rto_min_ms) * 1000U,
+						       READ_ONCE(sc->rto_max_ms) * 1000U)),
+		   jiffies_to_clock_t(msecs_to_jiffies(READ_ONCE(sc->delack_ms))),
+		   0, READ_ONCE(xs->cc.cwnd) / mss,
+		   state == TCP_LISTEN ? 0 :
+		   ssthresh >= XTCP_CC_INFINITE ? -1 : (int)(ssthresh / mss));
+}
+
+/* A half-open entry, as Linux's get_openreq4(). */
+static void xtcp_show_req(struct seq_file *seq, struct xtcp_req *req, int i)
+{
+	seq_printf(seq,
+		   "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %u %d %pK",
+		   i, req->laddr, ntohs(req->lport), req->raddr, ntohs(req->rport),
+		   TCP_SYN_RECV, 0, 0, 1,
+		   jiffies_delta_to_clock_t(READ_ONCE(req->timer.expires) - jiffies),
+		   READ_ONCE(req->retransmits),
+		   from_kuid_munged(seq_user_ns(seq), sock_i_uid(req->listener)),
+		   0, 0, 0, req);
+}
+
+/* A TIME_WAIT entry, as Linux's get_timewait4_sock(). */
+static void xtcp_show_tw(struct seq_file *seq, struct xtcp_tw *tw, int i)
+{
+	seq_printf(seq,
+		   "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5d %8d %d %d %pK",
+		   i, tw->laddr, ntohs(tw->lport), tw->raddr, ntohs(tw->rport),
+		   TCP_TIME_WAIT, 0, 0, 3,
+		   jiffies_delta_to_clock_t(READ_ONCE(tw->timer.expires) - jiffies),
+		   0, 0, 0, 0, refcount_read(&tw->refcnt), tw);
+}
+
+#define XTCP_ROW_WIDTH	149	/* /proc/net/tcp's TMPSZ - 1 */
+
+static int xtcp_sockets_show(struct seq_file *seq, void *v)
+{
+	struct xtcp_walk *w = seq->private;
+	int i = seq->index - 1;	/* the header is position 0 */
+
+	seq_setwidth(seq, XTCP_ROW_WIDTH);
+	if (v == SEQ_START_TOKEN) {
+		seq_puts(seq,
+			 "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
+	} else if (w->table == XTCP_WALK_REQ) {
+		xtcp_show_req(seq, hlist_nulls_entry(v, struct xtcp_req, hash_node), i);
+	} else if (w->table == XTCP_WALK_TW) {
+		xtcp_show_tw(seq, hlist_nulls_entry(v, struct xtcp_tw, hash_node), i);
+	} else {
+		xtcp_show_sock(seq, hlist_nulls_entry(v, struct sock, sk_nulls_node), i);
+	}
+	seq_pad(seq, '\n');
+	return 0;
+}
+
+static void *xtcp_sockets_start(struct seq_file *seq, loff_t *pos)
+	__acquires(&xn->lock)
+{
+	((struct xtcp_walk *)seq->private)->last = XTCP_WALK_TW;
+	return xtcp_walk_start(seq, pos);
+}
+
+static const struct seq_operations xtcp_sockets_ops = {
+	.start	= xtcp_sockets_start,
+	.next	= xtcp_walk_next,
+	.stop	= xtcp_walk_stop,
+	.show	= xtcp_sockets_show,
+};
+
+static int xtcp_listeners_show(struct seq_file *seq, void *v)
+{
+	struct xtcp_net *xn = xtcp_pernet(seq_file_net(seq));
+	struct xtcp_sock *xs;
+	struct sock *sk;
+	u32 backlog;
+
+	if (v == SEQ_START_TOKEN) {
+		seq_puts(seq,
+			 "local_address syn_q syn_max acc_q acc_max    drops overflows syn_overflows synack_rtx\n");
+		return 0;
+	}
+	sk = hlist_nulls_entry(v, struct sock, sk_nulls_node);
+	xs = xtcp_sk(sk);
+	backlog = READ_ONCE(sk->sk_max_ack_backlog);
+	/* the limits: see listen.c (the accept queue is full beyond backlog) */
+	seq_printf(seq, "%08X:%04X %5u %7u %5u %7u %8u %9u %13u %10u\n",
+		   inet_sk(sk)->inet_rcv_saddr, ntohs(inet_sk(sk)->inet_sport),
+		   READ_ONCE(xs->syn_queue_len),
+		   min_t(u32, READ_ONCE(xn->sysctl.max_syn_backlog), backlog + 1),
+		   READ_ONCE(sk->sk_ack_backlog), backlog + 1,
+		   READ_ONCE(xs->lstats.drops), READ_ONCE(xs->lstats.overflows),
+		   READ_ONCE(xs->lstats.syn_overflows),
+		   READ_ONCE(xs->lstats.synack_retrans));
+	return 0;
+}
+
+static void *xtcp_listeners_start(struct seq_file *seq, loff_t *pos)
+	__acquires(&xn->lock)
+{
+	((struct xtcp_walk *)seq->private)->last = XTCP_WALK_LISTEN;
+	return xtcp_walk_start(seq, pos);
+}
+
+static const struct seq_operations xtcp_listeners_ops = {
+	.start	= xtcp_listeners_start,
+	.next	= xtcp_walk_next,
+	.stop	= xtcp_walk_stop,
+	.show	= xtcp_listeners_show,
+};
 
 static int xtcp_snmp_show(struct seq_file *seq, void *v)
 {
@@ -41,7 +307,11 @@ int xtcp_proc_net_init(struct net *net)
 	dir = proc_net_mkdir(net, "xtcp", net->proc_net);
 	if (!dir)
 		return -ENOMEM;
-	if (!proc_create_net_single("snmp", 0444, dir, xtcp_snmp_show, NULL)) {
+	if (!proc_create_net_single("snmp", 0444, dir, xtcp_snmp_show, NULL) ||
+	    !proc_create_net("sockets", 0444, dir, &xtcp_sockets_ops,
+			     sizeof(struct xtcp_walk)) ||
+	    !proc_create_net("listeners", 0444, dir, &xtcp_listeners_ops,
+			     sizeof(struct xtcp_walk))) {
 		remove_proc_subtree("xtcp", net->proc_net);
 		return -ENOMEM;
 	}

@@ -181,6 +181,7 @@ static int xtcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 			       inet->inet_dport);
 	xs->snd_una = xs->iss;
 	xs->snd_nxt = xs->iss + 1;
+	xs->write_seq = xs->snd_nxt;	/* the SYN is queued, as Linux counts */
 	xs->retransmits = 0;
 
 	xtcp_state_store(sk, TCP_SYN_SENT);

@@ -332,6 +332,7 @@ static void xtcp_req_timer(struct timer_list *t)
 	}
 	req->retransmits++;
 	XTCP_INC_STATS(net, XTCP_MIB_SYNACKRETRANS);
+	WRITE_ONCE(lxs->lstats.synack_retrans, lxs->lstats.synack_retrans + 1);
 	xtcp_send_synack(req);
 	xtcp_req_timer_arm(req);
 out:

@@ -170,6 +170,20 @@ struct xtcp_net {
 };
 
 /**
+ * struct xtcp_listen_stats - what one listener dropped and retransmitted
+ * @drops: SYNs and final ACKs dropped (its share of ListenDrops)
+ * @overflows: of them, found the accept queue full (ListenOverflows)
+ * @syn_overflows: SYNs dropped on a full SYN queue (SynQueueOverflows)
+ * @synack_retrans: SYN-ACK retransmissions (SynAckRetrans)
+ */
+struct xtcp_listen_stats {
+	u32 drops;
+	u32 overflows;
+	u32 syn_overflows;
+	u32 synack_retrans;
+};
+
+/**
  * struct xtcp_sock - an xtcp socket
  * @inet: must be first: the generic inet code sees an inet_sock
  * @iss: initial send sequence number (RFC 9293 §3.3.1)
@@ -226,6 +240,8 @@ struct xtcp_net {
  * @accept_queue: listener: established children not yet accepted; their
  *	number is sk_ack_backlog
  * @accept_node: child: its place on the listener's accept queue
+ * @lstats: listener: its share of the listen counters, for
+ *	/proc/net/xtcp/listeners; under @queue_lock
  */
 struct xtcp_sock {
 	struct inet_sock inet;
@@ -273,6 +289,7 @@ struct xtcp_sock {
 	u32 syn_queue_len;
 	struct list_head accept_queue;
 	struct list_head accept_node;
+	struct xtcp_listen_stats lstats;
 };
 
 /**
