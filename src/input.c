@@ -23,6 +23,14 @@
 
 #include "xtcp.h"
 #include "seq.h"
+#include "trace.h"
+
+/* xtcp_reset_recv: the RST @skb ends what is in @state. */
+static void xtcp_trace_rst(const struct sk_buff *skb, int state)
+{
+	trace_xtcp_reset_recv(ip_hdr(skb)->saddr, ip_hdr(skb)->daddr,
+			      &XTCP_SKB_CB(skb)->h, state);
+}
 
 /*
  * Our SYN is acknowledged by segment @h: ESTABLISHED, data can flow, the
@@ -57,10 +65,12 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	if (h->flags & XTCP_ACK) {
 		if (h->ack != xs->snd_nxt) {
 			if (!(h->flags & XTCP_RST))
-				xtcp_send_rst_reply(sock_net(sk), skb);
+				xtcp_send_rst_reply(sock_net(sk), skb,
+						    TCP_SYN_SENT);
 			return;
 		}
 		if (h->flags & XTCP_RST) {
+			xtcp_trace_rst(skb, sk->sk_state);
 			xtcp_done(sk, ECONNREFUSED);
 			return;
 		}
@@ -150,8 +160,14 @@ static bool xtcp_ack(struct sock *sk, const struct xtcp_hdr *h, u32 len)
 		if (todo & XTCP_CC_RETRANSMIT)
 			XTCP_INC_STATS(net, XTCP_MIB_FASTRETRANS);
 	}
-	if (todo & XTCP_CC_RETRANSMIT)
+	if (todo & XTCP_CC_RETRANSMIT) {
+		struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+
+		if (head && xtcp_seq_before(XTCP_SKB_CB(head)->seq, xs->snd_nxt))
+			xtcp_trace_rtx(sk, XTCP_RTX_FAST, XTCP_SKB_CB(head)->seq,
+				       0, 0);
 		xtcp_retransmit_head(sk);
+	}
 	if (xtcp_seq_before(xs->snd_wl1, h->seq) ||
 	    (xs->snd_wl1 == h->seq && !xtcp_seq_before(ack, xs->snd_wl2))) {
 		xs->snd_wnd = wnd;
@@ -543,6 +559,7 @@ static bool xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 			xtcp_send_challenge_ack(sk);
 			return false;
 		}
+		xtcp_trace_rst(skb, sk->sk_state);
 		switch (sk->sk_state) {
 		case TCP_SYN_RECV:
 			xtcp_done(sk, ECONNREFUSED);
@@ -569,7 +586,7 @@ static bool xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		return false;
 	if (sk->sk_state == TCP_SYN_RECV) {
 		if (h->ack != xs->snd_nxt) {
-			xtcp_send_rst_reply(sock_net(sk), skb);
+			xtcp_send_rst_reply(sock_net(sk), skb, TCP_SYN_RECV);
 			return false;
 		}
 		xtcp_establish(sk, h, false);
@@ -603,7 +620,7 @@ static int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			return 0;	/* queued for recv() */
 		break;
 	case TCP_CLOSE:
-		xtcp_send_rst_reply(sock_net(sk), skb);
+		xtcp_send_rst_reply(sock_net(sk), skb, TCP_CLOSE);
 		break;
 	}
 	kfree_skb(skb);
@@ -690,6 +707,7 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 		goto discard;
 	iph = ip_hdr(skb);
 	h = &XTCP_SKB_CB(skb)->h;
+	trace_xtcp_seg_recv(iph->saddr, iph->daddr, h, XTCP_SKB_CB(skb)->len);
 
 	sk = xtcp_lookup_established(net, iph->saddr, htons(h->sport),
 				     iph->daddr, htons(h->dport));
@@ -721,7 +739,7 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 		sock_put(sk);
 		goto discard;
 	}
-	xtcp_send_rst_reply(net, skb);
+	xtcp_send_rst_reply(net, skb, TCP_CLOSE);
 discard:
 	kfree_skb(skb);
 	return 0;

@@ -23,6 +23,26 @@
 
 #include "xtcp.h"
 #include "compat.h"
+#include "trace.h"
+
+/* xtcp_state for a half-open entry. */
+static void xtcp_trace_req(const struct xtcp_req *req, int old, int state)
+{
+	trace_xtcp_state(req, XTCP_OBJ_REQ, req->laddr, req->lport,
+			 req->raddr, req->rport, old, state);
+}
+
+/**
+ * xtcp_syn_queue_limit() - how many half-open entries a listener may hold
+ * @sk: the listener
+ *
+ * net.xtcp.max_syn_backlog, and at most the listen() backlog + 1.
+ */
+u32 xtcp_syn_queue_limit(const struct sock *sk)
+{
+	return min_t(u32, READ_ONCE(xtcp_pernet(sock_net(sk))->sysctl.max_syn_backlog),
+		     READ_ONCE(sk->sk_max_ack_backlog) + 1);
+}
 
 static struct kmem_cache *xtcp_req_cache __read_mostly;
 
@@ -104,12 +124,6 @@ out:
 	return err;
 }
 
-/* Answer @skb with a reset and drop it (RFC 9293 §3.10.7.1 form). */
-static void xtcp_reset_reply(struct net *net, struct sk_buff *skb)
-{
-	xtcp_send_rst_reply(net, skb);
-}
-
 /**
  * xtcp_conn_request() - a segment for a listener (RFC 9293 §3.10.7.2)
  * @sk: the listener (referenced)
@@ -131,7 +145,7 @@ void xtcp_conn_request(struct sock *sk, struct sk_buff *skb)
 	if (h->flags & XTCP_RST)
 		return;
 	if (h->flags & XTCP_ACK) {
-		xtcp_reset_reply(net, skb);
+		xtcp_send_rst_reply(net, skb, TCP_LISTEN);
 		return;
 	}
 	if (!(h->flags & XTCP_SYN))
@@ -183,17 +197,25 @@ void xtcp_conn_request(struct sock *sk, struct sk_buff *skb)
 	if (sk_acceptq_is_full(sk)) {
 		XTCP_INC_STATS(net, XTCP_MIB_LISTENOVERFLOWS);
 		WRITE_ONCE(lxs->lstats.overflows, lxs->lstats.overflows + 1);
+		trace_xtcp_queue_drop(sk, req->raddr, req->rport,
+				      XTCP_QUEUE_ACCEPT, XTCP_DROP_SYN,
+				      READ_ONCE(sk->sk_ack_backlog),
+				      READ_ONCE(sk->sk_max_ack_backlog) + 1);
 		goto drop_count;
 	}
-	if (lxs->syn_queue_len >= READ_ONCE(xtcp_pernet(net)->sysctl.max_syn_backlog) ||
-	    lxs->syn_queue_len > READ_ONCE(sk->sk_max_ack_backlog)) {
+	if (lxs->syn_queue_len >= xtcp_syn_queue_limit(sk)) {
 		XTCP_INC_STATS(net, XTCP_MIB_SYNQUEUEOVERFLOWS);
 		WRITE_ONCE(lxs->lstats.syn_overflows, lxs->lstats.syn_overflows + 1);
+		trace_xtcp_queue_drop(sk, req->raddr, req->rport,
+				      XTCP_QUEUE_SYN, XTCP_DROP_SYN,
+				      lxs->syn_queue_len,
+				      xtcp_syn_queue_limit(sk));
 		goto drop_count;
 	}
 	req->queued = true;
 	list_add_tail(&req->queue_node, &lxs->syn_queue);
 	lxs->syn_queue_len++;
+	xtcp_trace_req(req, TCP_LISTEN, TCP_SYN_RECV);
 	xtcp_req_hash(net, req);
 	xtcp_send_synack(req);
 	xtcp_req_timer_arm(req);
@@ -271,7 +293,8 @@ static struct sock *xtcp_create_child(struct xtcp_req *req, u32 snd_wnd)
 	/* the window our SYN-ACK advertised is the one the peer may fill */
 	cxs->rcv_wnd = XTCP_SYNACK_WINDOW;
 
-	xtcp_state_store(child, TCP_SYN_RECV);
+	/* not yet visible, and not traced: its entry was in SYN_RECV */
+	child->sk_state = TCP_SYN_RECV;
 	xtcp_inherit_port(child, sk);
 	xtcp_set_state(child, TCP_ESTABLISHED);
 	xtcp_hash(child);
@@ -307,6 +330,9 @@ void xtcp_req_rcv(struct xtcp_req *req, struct sk_buff *skb)
 	if (h->flags & XTCP_RST) {
 		/* RFC 5961 §3.2 would want an exact match; the window is one */
 		if (h->seq == req->irs + 1) {
+			trace_xtcp_reset_recv(ip_hdr(skb)->saddr,
+					      ip_hdr(skb)->daddr, h,
+					      TCP_SYN_RECV);
 			XTCP_INC_STATS(net, XTCP_MIB_EMBRYONICRSTS);
 			XTCP_INC_STATS(net, XTCP_MIB_ATTEMPTFAILS);
 			drop = true;
@@ -339,6 +365,11 @@ void xtcp_req_rcv(struct xtcp_req *req, struct sk_buff *skb)
 		} else {
 			req->acked = true;
 		}
+		trace_xtcp_queue_drop(sk, req->raddr, req->rport,
+				      XTCP_QUEUE_ACCEPT,
+				      drop ? XTCP_DROP_ACK_RESET : XTCP_DROP_ACK,
+				      READ_ONCE(sk->sk_ack_backlog),
+				      READ_ONCE(sk->sk_max_ack_backlog) + 1);
 		goto out;
 	}
 	child = xtcp_create_child(req, h->window);
@@ -349,12 +380,15 @@ void xtcp_req_rcv(struct xtcp_req *req, struct sk_buff *skb)
 	sk_acceptq_added(sk);
 	XTCP_INC_STATS(net, XTCP_MIB_PASSIVEOPENS);
 out:
-	if (drop && req->queued)
+	if (drop && req->queued) {
 		xtcp_req_dequeue(req);
+		if (!child)
+			xtcp_trace_req(req, TCP_SYN_RECV, TCP_CLOSE);
+	}
 	spin_unlock(&lxs->queue_lock);
 
 	if (reset)
-		xtcp_send_rst_reply(net, skb);
+		xtcp_send_rst_reply(net, skb, TCP_SYN_RECV);
 	if (drop) {
 		xtcp_req_unhash(net, req);
 		xtcp_req_put(req);	/* the queue's reference */
@@ -493,8 +527,10 @@ void xtcp_listen_stop(struct sock *sk)
 		list_del_init(&req->queue_node);
 		if (timer_shutdown_sync(&req->timer))
 			xtcp_req_put(req);
+		xtcp_trace_req(req, TCP_SYN_RECV, TCP_CLOSE);
 		local_bh_disable();
-		xtcp_send_reply(net, req->laddr, req->raddr, &rst);
+		xtcp_send_reply(net, req->laddr, req->raddr, &rst,
+				TCP_SYN_RECV);
 		local_bh_enable();
 		xtcp_req_unhash(net, req);
 		xtcp_req_put(req);

@@ -4,7 +4,9 @@
  *
  * Every segment is built by xtcp_build_hdr() (wire.c) and checksummed in
  * software over the pseudo-header with xtcp's protocol number, so no
- * offload ever sees it. Three ways out:
+ * offload ever sees it. Each is traced (xtcp_seg_send, and xtcp_reset_send
+ * for a RST) before it goes, so a reply on loopback never shows first.
+ * Three ways out:
  *   a socket's own segments   ip_queue_xmit() (routes and caches the route)
  *   a half-open entry's       ip_build_and_send_pkt() from the listener
  *   replies with no socket    ip_build_and_send_pkt() from the netns's
@@ -23,6 +25,7 @@
 
 #include "xtcp.h"
 #include "seq.h"
+#include "trace.h"
 
 static siphash_key_t xtcp_isn_key __read_mostly;
 
@@ -83,11 +86,19 @@ static struct sk_buff *xtcp_make_seg(const struct xtcp_hdr *h, __be32 saddr,
 	return skb;
 }
 
-static void xtcp_count_out(struct net *net, u8 flags)
+/*
+ * Count a segment without data about to go from @saddr to @daddr, and
+ * trace it; @state: of what sends it, for a RST's event.
+ */
+static void xtcp_count_out(struct net *net, __be32 saddr, __be32 daddr,
+			   const struct xtcp_hdr *h, int state)
 {
+	trace_xtcp_seg_send(saddr, daddr, h, 0);
 	XTCP_INC_STATS(net, XTCP_MIB_OUTSEGS);
-	if (flags & XTCP_RST)
+	if (h->flags & XTCP_RST) {
+		trace_xtcp_reset_send(saddr, daddr, h, state);
 		XTCP_INC_STATS(net, XTCP_MIB_OUTRSTS);
+	}
 }
 
 /*
@@ -138,7 +149,8 @@ int xtcp_send_sk(struct sock *sk, u8 flags, u32 seq, bool with_mss)
 	if (!skb)
 		return -ENOBUFS;
 	skb_set_owner_w(skb, sk);
-	xtcp_count_out(sock_net(sk), flags);
+	xtcp_count_out(sock_net(sk), inet->inet_saddr, inet->inet_daddr, &h,
+		       sk->sk_state);
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
 	return err > 0 ? net_xmit_errno(err) : err;
 }
@@ -209,6 +221,7 @@ static int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb)
 							   cb->csum));
 	c->ip_summed = CHECKSUM_NONE;
 	skb_set_owner_w(c, sk);
+	trace_xtcp_seg_send(inet->inet_saddr, inet->inet_daddr, &h, skb->len);
 	err = ip_queue_xmit(sk, c, &inet->cork.fl);
 	return err > 0 ? net_xmit_errno(err) : err;
 }
@@ -445,9 +458,12 @@ static struct rtable *xtcp_route_reply(struct net *net, const struct sock *sk,
 	return ip_route_output_flow(net, &fl4, sk);
 }
 
-/* Send @h from @saddr to @daddr as socket @sk (a listener or ctl_sk). */
+/*
+ * Send @h from @saddr to @daddr as socket @sk (a listener or ctl_sk), on
+ * behalf of something in @state (traced with a RST).
+ */
 static int xtcp_send_as(struct net *net, const struct sock *sk, __be32 saddr,
-			__be32 daddr, const struct xtcp_hdr *h)
+			__be32 daddr, const struct xtcp_hdr *h, int state)
 {
 	struct sk_buff *skb;
 	struct rtable *rt;
@@ -461,7 +477,7 @@ static int xtcp_send_as(struct net *net, const struct sock *sk, __be32 saddr,
 		return -ENOBUFS;
 	}
 	skb_dst_set(skb, &rt->dst);
-	xtcp_count_out(net, h->flags);
+	xtcp_count_out(net, saddr, daddr, h, state);
 	return ip_build_and_send_pkt(skb, sk, saddr, daddr, NULL, 0);
 }
 
@@ -489,7 +505,7 @@ int xtcp_send_synack(struct xtcp_req *req)
 	};
 
 	return xtcp_send_as(sock_net(req->listener), req->listener,
-			    req->laddr, req->raddr, &h);
+			    req->laddr, req->raddr, &h, TCP_SYN_RECV);
 }
 
 /**
@@ -498,28 +514,31 @@ int xtcp_send_synack(struct xtcp_req *req)
  * @saddr: its source address (ours)
  * @daddr: its destination
  * @h: header, ports from our side
+ * @state: TCP_* state of what it answers for (a half-open entry's
+ *	TCP_SYN_RECV, TIME_WAIT's, TCP_CLOSE for nothing), for tracing
  *
  * Goes out through the namespace's control socket.
  */
 void xtcp_send_reply(struct net *net, __be32 saddr, __be32 daddr,
-		     const struct xtcp_hdr *h)
+		     const struct xtcp_hdr *h, int state)
 {
-	xtcp_send_as(net, xtcp_pernet(net)->ctl_sk, saddr, daddr, h);
+	xtcp_send_as(net, xtcp_pernet(net)->ctl_sk, saddr, daddr, h, state);
 }
 
 /**
  * xtcp_send_rst_reply() - answer a segment that found no connection
  * @net: namespace
  * @skb: the segment, header parsed into XTCP_SKB_CB()
+ * @state: TCP_* state of what it reached (TCP_CLOSE: nothing), for tracing
  *
  * RFC 9293 §3.10.7.1; never a reset for a reset (xtcp_rst_reply()).
  */
-void xtcp_send_rst_reply(struct net *net, struct sk_buff *skb)
+void xtcp_send_rst_reply(struct net *net, struct sk_buff *skb, int state)
 {
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	const struct iphdr *iph = ip_hdr(skb);
 	struct xtcp_hdr rst;
 
 	if (xtcp_rst_reply(&cb->h, cb->len, &rst))
-		xtcp_send_reply(net, iph->daddr, iph->saddr, &rst);
+		xtcp_send_reply(net, iph->daddr, iph->saddr, &rst, state);
 }

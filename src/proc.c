@@ -240,7 +240,6 @@ static const struct seq_operations xtcp_sockets_ops = {
 
 static int xtcp_listeners_show(struct seq_file *seq, void *v)
 {
-	struct xtcp_net *xn = xtcp_pernet(seq_file_net(seq));
 	struct xtcp_sock *xs;
 	struct sock *sk;
 	u32 backlog;
@@ -257,7 +256,7 @@ static int xtcp_listeners_show(struct seq_file *seq, void *v)
 	seq_printf(seq, "%08X:%04X %5u %7u %5u %7u %8u %9u %13u %10u\n",
 		   inet_sk(sk)->inet_rcv_saddr, ntohs(inet_sk(sk)->inet_sport),
 		   READ_ONCE(xs->syn_queue_len),
-		   min_t(u32, READ_ONCE(xn->sysctl.max_syn_backlog), backlog + 1),
+		   xtcp_syn_queue_limit(sk),
 		   READ_ONCE(sk->sk_ack_backlog), backlog + 1,
 		   READ_ONCE(xs->lstats.drops), READ_ONCE(xs->lstats.overflows),
 		   READ_ONCE(xs->lstats.syn_overflows),

@@ -26,6 +26,29 @@
 
 #include "xtcp.h"
 #include "compat.h"
+#include "trace.h"
+
+/**
+ * xtcp_state_store() - set a socket's sk_state, the one place that does
+ * @sk: the socket, locked (or not yet visible to anyone else)
+ * @state: TCP_* state
+ *
+ * Paired with inet_sk_state_load() for lockless readers. Fires the
+ * xtcp_state tracepoint on a change, except a socket's TIME_WAIT ->
+ * CLOSE: the connection lives on as its TIME_WAIT entry, whose end is
+ * traced (timewait.c).
+ */
+void xtcp_state_store(struct sock *sk, int state)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	int old = sk->sk_state;
+
+	if (old != state && old != TCP_TIME_WAIT)
+		trace_xtcp_state(sk, XTCP_OBJ_SOCK, inet->inet_rcv_saddr,
+				 inet->inet_sport, inet->inet_daddr,
+				 inet->inet_dport, old, state);
+	smp_store_release(&sk->sk_state, state);	/* inet_sk_state_load() */
+}
 
 /**
  * xtcp_set_state() - move a socket to a new state

@@ -32,6 +32,7 @@
 #include <net/tcp_states.h>
 
 #include "xtcp.h"
+#include "trace.h"
 
 /**
  * xtcp_syn_rto_ms() - timeout before the next SYN or SYN-ACK retransmission
@@ -46,6 +47,16 @@ u32 xtcp_syn_rto_ms(const struct net *net, unsigned int n)
 			       n, XTCP_RTO_MAX_MS);
 }
 
+/* The RTO estimate (rto.c) within rto_min_ms..rto_max_ms, in us. */
+static u32 xtcp_rtx_timeout_us(struct sock *sk)
+{
+	const struct xtcp_sysctl *sc = &xtcp_pernet(sock_net(sk))->sysctl;
+
+	return xtcp_rto_timeout(&xtcp_sk(sk)->rto,
+				READ_ONCE(sc->rto_min_ms) * 1000U,
+				READ_ONCE(sc->rto_max_ms) * 1000U);
+}
+
 /*
  * The retransmission timer expired with data outstanding (RFC 6298 §5.4-
  * 5.6, RFC 5681 §3.1): give up after retries2 expiries without progress
@@ -58,6 +69,7 @@ static void xtcp_data_timeout(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct net *net = sock_net(sk);
+	struct sk_buff *head;
 
 	if (xs->snd_una == xs->snd_max)
 		return;
@@ -70,9 +82,13 @@ static void xtcp_data_timeout(struct sock *sk)
 	XTCP_INC_STATS(net, XTCP_MIB_TIMEOUTS);
 	xtcp_cc_on_timeout(&xs->cc, xs->snd_max, xs->snd_max - xs->snd_una);
 	xtcp_rto_backoff(&xs->rto);
+	head = skb_peek(&sk->sk_write_queue);
+	xtcp_trace_rtx(sk, head->len || !XTCP_SKB_CB(head)->fin ?
+		       XTCP_RTX_DATA : XTCP_RTX_FIN, XTCP_SKB_CB(head)->seq,
+		       xs->retransmits, xtcp_rtx_timeout_us(sk) / 1000);
 	/* the oldest segment goes even into a closed window, as a probe */
 	xtcp_retransmit_head(sk);
-	xs->snd_nxt = XTCP_SKB_CB(skb_peek(&sk->sk_write_queue))->end_seq;
+	xs->snd_nxt = XTCP_SKB_CB(head)->end_seq;
 	xtcp_write_xmit(sk, false);
 	xtcp_rtx_timer_arm(sk);
 }
@@ -85,12 +101,23 @@ static void xtcp_data_timeout(struct sock *sk)
  */
 void xtcp_rtx_timer_arm(struct sock *sk)
 {
-	struct xtcp_sock *xs = xtcp_sk(sk);
-	const struct xtcp_sysctl *sc = &xtcp_pernet(sock_net(sk))->sysctl;
-	u32 us = xtcp_rto_timeout(&xs->rto, READ_ONCE(sc->rto_min_ms) * 1000U,
-				  READ_ONCE(sc->rto_max_ms) * 1000U);
+	sk_reset_timer(sk, &xtcp_sk(sk)->rtx_timer,
+		       jiffies + usecs_to_jiffies(xtcp_rtx_timeout_us(sk)));
+}
 
-	sk_reset_timer(sk, &xs->rtx_timer, jiffies + usecs_to_jiffies(us));
+/*
+ * The persist timer's next timeout: the RTO (within rto_min_ms..
+ * rto_max_ms), doubled for each probe sent since the window last opened,
+ * at most rto_max_ms; in us.
+ */
+static u32 xtcp_persist_timeout_us(struct sock *sk)
+{
+	const struct xtcp_sysctl *sc = &xtcp_pernet(sock_net(sk))->sysctl;
+	u64 max_us = READ_ONCE(sc->rto_max_ms) * 1000U;
+	u64 us = xtcp_rtx_timeout_us(sk);
+
+	us <<= xtcp_sk(sk)->probe_backoff;
+	return min(us, max_us);
 }
 
 /*
@@ -115,6 +142,8 @@ static void xtcp_persist_timeout(struct sock *sk)
 		xs->probes_out++;
 		if (xs->probe_backoff < 16)
 			xs->probe_backoff++;
+		xtcp_trace_rtx(sk, XTCP_RTX_PROBE, xs->snd_una - 1,
+			       xs->probes_out, xtcp_persist_timeout_us(sk) / 1000);
 		xtcp_send_probe(sk);
 		xtcp_persist_timer_arm(sk);
 		return;
@@ -131,15 +160,8 @@ static void xtcp_persist_timeout(struct sock *sk)
  */
 void xtcp_persist_timer_arm(struct sock *sk)
 {
-	struct xtcp_sock *xs = xtcp_sk(sk);
-	const struct xtcp_sysctl *sc = &xtcp_pernet(sock_net(sk))->sysctl;
-	u32 max_us = READ_ONCE(sc->rto_max_ms) * 1000U;
-	u64 us = xtcp_rto_timeout(&xs->rto, READ_ONCE(sc->rto_min_ms) * 1000U,
-				  max_us);
-
-	us <<= xs->probe_backoff;
-	sk_reset_timer(sk, &xs->rtx_timer,
-		       jiffies + usecs_to_jiffies(min_t(u64, us, max_us)));
+	sk_reset_timer(sk, &xtcp_sk(sk)->rtx_timer,
+		       jiffies + usecs_to_jiffies(xtcp_persist_timeout_us(sk)));
 }
 
 static void xtcp_syn_timer(struct timer_list *t)
@@ -163,6 +185,10 @@ static void xtcp_syn_timer(struct timer_list *t)
 		}
 		xs->retransmits++;
 		XTCP_INC_STATS(net, XTCP_MIB_SYNRETRANS);
+		xtcp_trace_rtx(sk, sk->sk_state == TCP_SYN_SENT ?
+			       XTCP_RTX_SYN : XTCP_RTX_SYNACK, xs->iss,
+			       xs->retransmits,
+			       xtcp_syn_rto_ms(net, xs->retransmits));
 		/* SYN_RECV after a simultaneous open resends its SYN-ACK */
 		xtcp_send_sk(sk, sk->sk_state == TCP_SYN_SENT ?
 			     XTCP_SYN : XTCP_SYN | XTCP_ACK, xs->iss, true);
@@ -326,13 +352,24 @@ static void xtcp_req_timer(struct timer_list *t)
 	if (req->retransmits >= READ_ONCE(xtcp_pernet(net)->sysctl.synack_retries)) {
 		req->queued = false;
 		list_del_init(&req->queue_node);
+		trace_xtcp_queue_drop(req->listener, req->raddr, req->rport,
+				      XTCP_QUEUE_SYN, XTCP_DROP_TIMEOUT,
+				      lxs->syn_queue_len,
+				      xtcp_syn_queue_limit(req->listener));
 		lxs->syn_queue_len--;
+		trace_xtcp_state(req, XTCP_OBJ_REQ, req->laddr, req->lport,
+				 req->raddr, req->rport, TCP_SYN_RECV,
+				 TCP_CLOSE);
 		expired = true;
 		goto out;
 	}
 	req->retransmits++;
 	XTCP_INC_STATS(net, XTCP_MIB_SYNACKRETRANS);
 	WRITE_ONCE(lxs->lstats.synack_retrans, lxs->lstats.synack_retrans + 1);
+	trace_xtcp_retransmit(XTCP_RTX_SYNACK, req->laddr, req->lport,
+			      req->raddr, req->rport, req->iss,
+			      req->retransmits,
+			      xtcp_syn_rto_ms(net, req->retransmits));
 	xtcp_send_synack(req);
 	xtcp_req_timer_arm(req);
 out:

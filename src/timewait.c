@@ -36,6 +36,7 @@
 
 #include "xtcp.h"
 #include "seq.h"
+#include "trace.h"
 
 static struct kmem_cache *xtcp_tw_cache __read_mostly;
 
@@ -69,13 +70,16 @@ void xtcp_tw_put(struct xtcp_tw *tw)
 		kmem_cache_free(xtcp_tw_cache, tw);
 }
 
-/* Take @tw out of the tables and stop its timer; once only. */
-static void xtcp_tw_kill(struct xtcp_tw *tw)
+/* Take @tw out of the tables (for @why) and stop its timer; once only. */
+static void xtcp_tw_kill(struct xtcp_tw *tw, int why)
 {
 	struct net *net = read_pnet(&tw->net);
 
 	if (!xtcp_tw_unhash(net, tw))
 		return;
+	trace_xtcp_tw_expire(tw, why);
+	trace_xtcp_state(tw, XTCP_OBJ_TW, tw->laddr, tw->lport, tw->raddr,
+			 tw->rport, TCP_TIME_WAIT, TCP_CLOSE);
 	atomic_dec(&xtcp_pernet(net)->tw_count);
 	XTCP_DEC_STATS(net, XTCP_MIB_CURRTIMEWAIT);
 	if (timer_delete(&tw->timer))
@@ -87,7 +91,7 @@ static void xtcp_tw_timer(struct timer_list *t)
 {
 	struct xtcp_tw *tw = from_timer(tw, t, timer);
 
-	xtcp_tw_kill(tw);
+	xtcp_tw_kill(tw, XTCP_TW_TIMER);
 	xtcp_tw_put(tw);		/* the timer's */
 }
 
@@ -115,7 +119,8 @@ static void xtcp_tw_arm(struct xtcp_tw *tw)
  * A TIME_WAIT entry takes the connection's place (unless max_tw_buckets
  * are in use: then it just closes, TimeWaitOverflow), then the socket
  * closes: unhashed, its port given back (the entry holds it now) and, if
- * its program closed it already, freed.
+ * its program closed it already, freed. Traced as the socket's move to
+ * TIME_WAIT and xtcp_tw_enter; the socket's own CLOSE then is not.
  */
 void xtcp_time_wait(struct sock *sk)
 {
@@ -149,6 +154,9 @@ void xtcp_time_wait(struct sock *sk)
 	atomic_inc(&xn->tw_count);
 	XTCP_INC_STATS(net, XTCP_MIB_CURRTIMEWAIT);
 	XTCP_INC_STATS(net, XTCP_MIB_TIMEWAITENTERED);
+	trace_xtcp_tw_enter(tw, sk->sk_state,
+			    2 * READ_ONCE(xn->sysctl.msl_ms));
+	xtcp_state_store(sk, TCP_TIME_WAIT);
 	xtcp_tw_hash(net, tw);
 	xtcp_tw_arm(tw);
 close:
@@ -167,7 +175,8 @@ static void xtcp_tw_send_ack(struct xtcp_tw *tw)
 		.window = tw->window,
 	};
 
-	xtcp_send_reply(read_pnet(&tw->net), tw->laddr, tw->raddr, &h);
+	xtcp_send_reply(read_pnet(&tw->net), tw->laddr, tw->raddr, &h,
+			TCP_TIME_WAIT);
 }
 
 /**
@@ -196,7 +205,7 @@ bool xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb)
 	if ((h->flags & (XTCP_SYN | XTCP_ACK)) == XTCP_SYN &&
 	    xtcp_seq_after(h->seq, tw->rcv_nxt)) {
 		XTCP_INC_STATS(read_pnet(&tw->net), XTCP_MIB_TIMEWAITREOPENED);
-		xtcp_tw_kill(tw);
+		xtcp_tw_kill(tw, XTCP_TW_REOPEN);
 		return true;
 	}
 	if (h->flags & XTCP_ACK)
@@ -224,7 +233,7 @@ again:
 		hlist_nulls_for_each_entry(tw, node, &xn->twhash[i], hash_node) {
 			refcount_inc(&tw->refcnt);	/* hashed: not zero */
 			spin_unlock_bh(&xn->lock);
-			xtcp_tw_kill(tw);
+			xtcp_tw_kill(tw, XTCP_TW_PURGE);
 			timer_shutdown_sync(&tw->timer);
 			xtcp_tw_put(tw);
 			goto again;

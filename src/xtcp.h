@@ -431,12 +431,6 @@ static inline struct xtcp_net *xtcp_pernet(const struct net *net)
 	return net_generic(net, xtcp_net_id);
 }
 
-/* Set sk_state; paired with inet_sk_state_load() for lockless readers. */
-static inline void xtcp_state_store(struct sock *sk, int state)
-{
-	smp_store_release(&sk->sk_state, state);	/* inet_sk_state_load() */
-}
-
 #define XTCP_INC_STATS(net, field) \
 	this_cpu_inc(xtcp_pernet(net)->mib->mibs[field])
 #define XTCP_DEC_STATS(net, field) \
@@ -490,10 +484,11 @@ void xtcp_write_xmit(struct sock *sk, bool force);
 int xtcp_retransmit_head(struct sock *sk);
 int xtcp_send_synack(struct xtcp_req *req);
 void xtcp_send_reply(struct net *net, __be32 saddr, __be32 daddr,
-		     const struct xtcp_hdr *h);
-void xtcp_send_rst_reply(struct net *net, struct sk_buff *skb);
+		     const struct xtcp_hdr *h, int state);
+void xtcp_send_rst_reply(struct net *net, struct sk_buff *skb, int state);
 
 /* socket.c */
+void xtcp_state_store(struct sock *sk, int state);
 void xtcp_set_state(struct sock *sk, int state);
 void xtcp_done(struct sock *sk, int err);
 void xtcp_destroy_sock(struct sock *sk);
@@ -534,6 +529,7 @@ void xtcp_listen_stop(struct sock *sk);
 void xtcp_conn_request(struct sock *sk, struct sk_buff *skb);
 void xtcp_req_rcv(struct xtcp_req *req, struct sk_buff *skb);
 void xtcp_req_put(struct xtcp_req *req);
+u32 xtcp_syn_queue_limit(const struct sock *sk);
 int xtcp_req_cache_init(void);
 void xtcp_req_cache_exit(void);
 
