@@ -49,6 +49,7 @@ module:
 	@mkdir -p $(BUILD)/src
 	@ln -sfn $(TOP)/Kbuild $(BUILD)/Kbuild
 	@ln -sfn $(TOP)/include $(BUILD)/include
+	@ln -sfn $(TOP)/VERSION $(BUILD)/VERSION
 	@ln -sf $(TOP)/src/*.[ch] $(BUILD)/src/
 	$(MAKE) -C $(or $(KDIR),$(shell $(TOP)/scripts/kdir $(KVER))) \
 		M=$(BUILD) modules
