@@ -2,6 +2,7 @@
 #
 # xtcp - top-level Makefile. README.md lists the commands; the main ones:
 #   make [KVER=6.1|6.12|<full kver>] [W=1] [C=1]   build xtcp.ko
+#   make install [KVER=..] [INSTALL_MOD_PATH=DIR]  install it (default: running kernel)
 #   make check     host unit tests, module builds, VM selftests on 6.1 and 6.12
 #   make fuzz      fuzz the header parser (FUZZ_SECONDS=60)
 #   make demo      boot a guest and show xtcp working
@@ -14,6 +15,7 @@ TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 RUNNING := $(shell uname -r)
 
 # Default: the running kernel if its headers are installed, else Debian's 6.1.
+KVER_DEFAULTED := $(if $(filter undefined,$(origin KVER)),$(if $(KDIR),,yes))
 ifeq ($(origin KVER),undefined)
   ifneq ($(KDIR),)
     KVER := custom
@@ -27,6 +29,21 @@ BUILD := $(TOP)/build/$(KVER)
 CACHE := $(TOP)/.cache
 KSELFTEST := $(CACHE)/kselftest
 
+# scripts/deps resolves and installs the 6.1 and 6.12 series (headers, guest
+# images, test tools); an exact release or KDIR needs only its headers, so
+# that building on a real machine installs nothing.
+DEPS := $(if $(filter 6.1 6.12,$(KVER)),$(TOP)/scripts/deps,true)
+
+# make install puts xtcp on the running kernel by default, as users expect:
+# it never falls back to 6.1 when that kernel's headers are missing.
+ifneq ($(filter install,$(MAKECMDGOALS)),)
+  ifeq ($(KVER_DEFAULTED)$(KVER),yes6.1)
+    $(error make install: no headers for the running kernel $(RUNNING) \
+	(/lib/modules/$(RUNNING)/build): install linux-headers-$(RUNNING), \
+	or name the kernel with KVER= or KDIR=)
+  endif
+endif
+
 SELFTEST_SRCS := $(wildcard $(TOP)/selftests/*.c)
 SELFTEST_BINS := $(patsubst $(TOP)/selftests/%.c,$(TOP)/build/selftests/%,$(SELFTEST_SRCS))
 SELFTEST_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -static -I$(TOP)/include/uapi \
@@ -37,7 +54,8 @@ UNIT_BINS := $(patsubst $(TOP)/tests/unit/%.c,$(TOP)/build/unit/%,$(UNIT_SRCS))
 UNIT_CFLAGS := -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 	       -fno-sanitize-recover=all -fno-omit-frame-pointer -I$(TOP)/src
 
-.PHONY: all module testmod selftests unit fuzz check demo bench deps checkpatch clean help
+.PHONY: all module install testmod selftests unit fuzz check demo bench deps checkpatch \
+	dkms-check clean help
 
 all: module
 
@@ -45,14 +63,45 @@ deps:
 	@$(TOP)/scripts/deps
 
 module:
-	@$(TOP)/scripts/deps
+	@$(DEPS)
 	@mkdir -p $(BUILD)/src
 	@ln -sfn $(TOP)/Kbuild $(BUILD)/Kbuild
 	@ln -sfn $(TOP)/include $(BUILD)/include
+	@ln -sfn $(TOP)/VERSION $(BUILD)/VERSION
 	@ln -sf $(TOP)/src/*.[ch] $(BUILD)/src/
 	$(MAKE) -C $(or $(KDIR),$(shell $(TOP)/scripts/kdir $(KVER))) \
 		M=$(BUILD) modules
 	@echo "xtcp.ko: $(BUILD)/xtcp.ko"
+
+# The kernel's modules_install for this external module, into
+# $(INSTALL_MOD_PATH)/lib/modules/<release>/$(INSTALL_MOD_DIR)/, then depmod
+# (which the kernel skips without a System.map). The release is the
+# headers' UTS_RELEASE: Debian's 6.1 headers report "6.1.N" as their
+# kernelrelease, not the directory the kernel loads modules from.
+# modules_install signs with the kernel's own key when the headers hold it
+# (a kernel you built); distribution headers do not, so xtcp.ko is then
+# installed unsigned rather than after sign-file's errors.
+INSTALL_MOD_DIR ?= updates
+install: module
+	@kdir='$(or $(KDIR),$(shell $(TOP)/scripts/kdir $(KVER)))'; \
+	rel=$$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$$/\1/p' \
+		"$$kdir/include/generated/utsrelease.h"); \
+	if [ -z "$$rel" ]; then \
+		echo "install: no UTS_RELEASE in $$kdir" >&2; exit 1; \
+	fi; \
+	key=$$(sed -n 's/^CONFIG_MODULE_SIG_KEY="\(.*\)"$$/\1/p' "$$kdir/.config"); \
+	case $$key in /*|pkcs11:*|"") ;; *) key=$$kdir/$$key ;; esac; \
+	nosign=; \
+	if [ -n "$$key" ] && [ "$${key#pkcs11:}" = "$$key" ] && [ ! -f "$$key" ]; then \
+		echo "install: no signing key $$key: xtcp.ko is installed unsigned"; \
+		nosign=CONFIG_MODULE_SIG_ALL=; \
+	fi; \
+	set -x; \
+	$(MAKE) -C "$$kdir" M=$(BUILD) KERNELRELEASE="$$rel" $$nosign \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+		$(if $(INSTALL_MOD_PATH),INSTALL_MOD_PATH=$(abspath $(INSTALL_MOD_PATH))) \
+		modules_install && \
+	depmod $(if $(INSTALL_MOD_PATH),-b $(abspath $(INSTALL_MOD_PATH))) "$$rel"
 
 # Test-only helper module (selftests/kmod), built like xtcp.ko.
 testmod:
@@ -111,8 +160,12 @@ bench:
 checkpatch:
 	@$(TOP)/scripts/checkpatch
 
+# dkms add, build and install (into a private tree) for 6.1 and 6.12.
+dkms-check:
+	@$(TOP)/scripts/dkms-check
+
 clean:
 	rm -rf $(TOP)/build
 
 help:
-	@sed -n '3,8p' $(TOP)/Makefile
+	@sed -n '3,9p' $(TOP)/Makefile

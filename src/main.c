@@ -114,6 +114,7 @@ module_exit(xtcp_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("xtcp: an alternate TCP-like transport (IP protocol 253)");
 MODULE_AUTHOR("The xtcp developers");
+MODULE_VERSION(XTCP_VERSION);	/* from the file VERSION, see Kbuild */
 /*
  * socket(AF_INET, SOCK_STREAM, 253) loads the module on demand: inet_create()
  * asks for "net-pf-2-proto-253-type-1", then "net-pf-2-proto-253". The type
