@@ -862,7 +862,7 @@ static void textbook(void)
 	close(c);
 	if (recv(s, buf, sizeof(buf), 0) == 0)
 		note(1, "recv() returns 0: the client's FIN");
-	usleep(100000);
+	usleep(300000);		/* the server's delayed ACK of the FIN goes alone */
 	note(1, "close()");
 	close(s);
 	usleep(50000);
