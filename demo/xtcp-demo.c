@@ -453,6 +453,8 @@ struct row {
 
 static struct row rows[MAX_ROW];
 static int nrow;
+/* The server's listen queues after each row, from the events. */
+static int synq[MAX_ROW], accq[MAX_ROW];
 static int at_row[MAX_EV];	/* state event -> row it belongs to */
 
 static bool is_send(int i, int p)
@@ -644,15 +646,26 @@ static void timeline(void)
 
 		if (tfirst < 0)
 			tfirst = e->t;
+		synq[r] = r ? synq[r - 1] : 0;
+		accq[r] = r ? accq[r - 1] : 0;
 		for (i = 0; i < nev; i++) {
 			char o[24], n[24];
 			int end, rem;
 
-			if (at_row[i] == r && parse_state(&ev[i], &end, &rem, o, n)) {
-				state[end][rem] = state_name(n);
-				changed[end] = rem + 1;
-			}
+			if (at_row[i] != r || !parse_state(&ev[i], &end, &rem, o, n))
+				continue;
+			state[end][rem] = state_name(n);
+			changed[end] = rem + 1;
+			/* a half-open entry comes and goes; a child is queued */
+			if (!strncmp(ev[i].args, "req=", 4))
+				synq[r] += strcmp(n, "TCP_SYN_RECV") ? -1 : 1;
+			else if (party[end].tag == 'S' && !strcmp(o, "TCP_SYN_RECV") &&
+				 !strcmp(n, "TCP_ESTABLISHED"))
+				synq[r]--, accq[r]++;
 		}
+		if (!strcmp(e->name, "note") && party[e->party].tag == 'S' &&
+		    !strncmp(e->args, "accept()", 8))
+			accq[r]--;
 		if (!rows[r].seg) {
 			const char *txt = row_text(e);
 
@@ -827,7 +840,7 @@ static struct mibs before, after;
 static void textbook(void)
 {
 	char buf[32], q1[96], q2[96];
-	int l, c, s;
+	int l, c, s, i;
 
 	lo_netns();
 	sysctl_set("msl_ms", "500");
@@ -874,11 +887,19 @@ static void textbook(void)
 	mib_read(&after);
 	trace_load();
 	timeline();
-	printf("\nListen queues of 127.0.0.1:5000 (listen backlog 8), /proc/net/xtcp/listeners:\n"
-	       "  after connect() returned:  %s\n"
-	       "  after accept():            %s\n"
-	       "(between segments 1 and 3 the SYN queue held the half-open entry)\n",
-	       q1, q2);
+	printf("\nListen queues of 127.0.0.1:5000, listen backlog 8 (at most 9 each):\n");
+	for (i = 0; i < nrow; i++) {
+		if (synq[i] == (i ? synq[i - 1] : 0) && accq[i] == (i ? accq[i - 1] : 0))
+			continue;
+		if (rows[i].seg)
+			printf("  after segment %-2d         ", rows[i].seg);
+		else
+			printf("  after %-19s", ev[rows[i].ev].args);
+		printf("SYN queue %d, accept queue %d\n", synq[i], accq[i]);
+	}
+	printf("/proc/net/xtcp/listeners agrees:\n"
+	       "  after connect() returned  %s\n"
+	       "  after accept()            %s\n", q1, q2);
 }
 
 /* A SYN to a port where nothing listens: RST (RFC 9293 §3.10.7.1). */
