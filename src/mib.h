@@ -4,8 +4,10 @@
  * the host unit tests.
  *
  * Names follow Linux's MIB style (/proc/net/snmp "Tcp:", /proc/net/netstat
- * "TcpExt:"); xtcp_mib_names[] in mib.c holds them, in this order, and
- * Documentation/proc.rst describes each. Keep the three in step.
+ * "TcpExt:"); xtcp_mib_names[] in mib.c holds them, in this order,
+ * Documentation/proc.rst describes each, and selftests/xtcp_snmp.c proves
+ * each (its every_counter_covered fails for a counter it has no scenario
+ * for). Keep the four in step.
  */
 #ifndef _XTCP_MIB_H
 #define _XTCP_MIB_H
@@ -24,14 +26,14 @@ enum xtcp_mib_field {
 	XTCP_MIB_LISTENDROPS,	/* SYNs and final ACKs a listener dropped */
 	XTCP_MIB_SYNQUEUEOVERFLOWS, /* SYN dropped: SYN queue full */
 	XTCP_MIB_SYNRETRANS,	/* SYN retransmissions */
-	XTCP_MIB_SYNACKRETRANS,	/* SYN-ACK retransmissions */
+	XTCP_MIB_SYNACKRETRANS,	/* SYN-ACKs a half-open entry's timer resent */
 	XTCP_MIB_SYNACKTIMEOUTS, /* half-open entries dropped after retries */
 	XTCP_MIB_EMBRYONICRSTS,	/* RSTs that removed a half-open entry */
-	XTCP_MIB_DATASEGSIN,	/* segments received with data */
+	XTCP_MIB_DATASEGSIN,	/* data segments in a connection's window */
 	XTCP_MIB_DATASEGSOUT,	/* segments sent with data, first time */
-	XTCP_MIB_RETRANSSEGS,	/* data segments sent again */
+	XTCP_MIB_RETRANSSEGS,	/* data (or FIN) segments sent again */
 	XTCP_MIB_FASTRETRANS,	/* ... of them on three duplicate ACKs */
-	XTCP_MIB_TIMEOUTS,	/* retransmission timer expiries with data */
+	XTCP_MIB_TIMEOUTS,	/* rtx timer expiries with data or FIN out */
 	XTCP_MIB_DELAYEDACKS,	/* ACKs sent by the delayed-ACK timer */
 	XTCP_MIB_OUTOFORDERQUEUED, /* segments put on the out-of-order queue */
 	XTCP_MIB_ZEROWINDOWPROBES, /* window probes sent to a zero window */

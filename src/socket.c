@@ -50,23 +50,28 @@ void xtcp_state_store(struct sock *sk, int state)
 	smp_store_release(&sk->sk_state, state);	/* inet_sk_state_load() */
 }
 
+/* States CurrEstab counts (RFC 1213's tcpCurrEstab, Linux's too). */
+#define XTCPF_CURRESTAB	(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)
+
 /**
  * xtcp_set_state() - move a socket to a new state
  * @sk: the socket, locked
  * @state: TCP_* state
  *
- * Keeps CurrEstab and EstabResets as Linux's tcp_set_state(), and on CLOSED
- * leaves the tables: the socket is unhashed and, unless bind() chose its
- * port, gives the port back (as Linux TCP).
+ * Keeps CurrEstab (ESTABLISHED and CLOSE_WAIT) and EstabResets as Linux's
+ * tcp_set_state(), and on CLOSED leaves the tables: the socket is unhashed
+ * and, unless bind() chose its port, gives the port back (as Linux TCP).
  */
 void xtcp_set_state(struct sock *sk, int state)
 {
 	int old = sk->sk_state;
 	struct net *net = sock_net(sk);
+	bool was = (1 << old) & XTCPF_CURRESTAB;
+	bool is = (1 << state) & XTCPF_CURRESTAB;
 
-	if (state == TCP_ESTABLISHED && old != TCP_ESTABLISHED)
+	if (is && !was)
 		XTCP_INC_STATS(net, XTCP_MIB_CURRESTAB);
-	else if (old == TCP_ESTABLISHED && state != TCP_ESTABLISHED)
+	else if (was && !is)
 		XTCP_DEC_STATS(net, XTCP_MIB_CURRESTAB);
 	if (state == TCP_CLOSE &&
 	    (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT))
