@@ -408,8 +408,8 @@ static void *crr_server(void *arg)
 
 /*
  * The handshake completes when connect() sees the SYN-ACK, and the server
- * may accept and close the connection before connect() returns: where
- * close() sends RST (xtcp for now), connect() then fails with ECONNRESET
+ * may accept and close the connection before connect() returns: if that
+ * close() sends RST (an abort), connect() then fails with ECONNRESET
  * although the handshake was made. That is counted apart, not a failure.
  */
 static void *cc_client(void *arg)
@@ -730,11 +730,9 @@ static const char *close_note(void)
 	static char text[2 * NOTE_LEN];
 
 	text[0] = '\0';
-	addf(text, sizeof(text), "close(): TCP's sends FIN (orderly release, ");
-	addf(text, sizeof(text), "TIME_WAIT on the side that closes first), ");
-	addf(text, sizeof(text), "xtcp's sends RST for now (no closing states ");
-	addf(text, sizeof(text), "yet): each protocol's normal close is ");
-	addf(text, sizeof(text), "measured, not the same segments.");
+	addf(text, sizeof(text), "close(): both protocols send FIN (orderly ");
+	addf(text, sizeof(text), "release, TIME_WAIT on the side that closes ");
+	addf(text, sizeof(text), "first): the same segments are measured.");
 	return text;
 }
 
@@ -758,9 +756,8 @@ static void cell_note(char *text, size_t len, const struct result *res,
 	if (res->resets) {
 		addf(text, len, "%s%llu of %llu connect()s got ECONNRESET, ",
 		     sep, res->resets, res->dials);
-		addf(text, len, "reset before they returned, as by a server ");
-		addf(text, len, "close() that sends RST (the figure counts the ");
-		addf(text, len, "server's accepts)");
+		addf(text, len, "reset before they returned (the figure counts ");
+		addf(text, len, "the server's accepts)");
 		sep = "; ";
 	}
 	if (res->retrans > 0) {
