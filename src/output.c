@@ -244,20 +244,20 @@ static void xtcp_count_data(struct sock *sk, struct sk_buff *skb)
 
 /*
  * Cut write-queue segment @skb after @len bytes; the rest becomes the next
- * segment: its pages move over (skb_split(), the memory they cost with
- * them, as TCP's tcp_fragment()), or a small linear rest is copied.
- * 0, or -ENOBUFS.
+ * segment (skb_split()): what of the rest is in the head is copied to the
+ * new segment's head; its pages move over, the memory they cost with
+ * them, as TCP's tcp_fragment(). 0, or -ENOBUFS.
  */
 static int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb), *ncb;
-	bool frags = skb_is_nonlinear(skb);
+	u32 head = len < skb_headlen(skb) ? skb_headlen(skb) - len : 0;
 	u32 rest = skb->len - len;
 	struct sk_buff *nskb;
 
 	if (skb_unclone(skb, GFP_ATOMIC))	/* a clone shares its frags */
 		return -ENOBUFS;
-	nskb = alloc_skb(XTCP_HEADROOM + (frags ? 0 : rest), GFP_ATOMIC);
+	nskb = alloc_skb(XTCP_HEADROOM + head, GFP_ATOMIC);
 	if (!nskb || !sk_wmem_schedule(sk, nskb->truesize)) {
 		kfree_skb(nskb);
 		return -ENOBUFS;
@@ -265,14 +265,9 @@ static int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	skb_reserve(nskb, XTCP_HEADROOM);
 	sk_wmem_queued_add(sk, nskb->truesize);
 	sk_mem_charge(sk, nskb->truesize);
-	if (frags) {
-		skb_split(skb, nskb, len);
-		nskb->truesize += rest;
-		skb->truesize -= rest;
-	} else {
-		skb_copy_bits(skb, len, skb_put(nskb, rest), rest);
-		skb_trim(skb, len);
-	}
+	skb_split(skb, nskb, len);
+	nskb->truesize += rest - head;
+	skb->truesize -= rest - head;
 	ncb = XTCP_SKB_CB(nskb);
 	*ncb = *cb;
 	ncb->seq = cb->seq + len;

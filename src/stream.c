@@ -249,45 +249,37 @@ void xtcp_purge_queues(struct sock *sk)
 
 /*
  * The unsent tail of the write queue, if send() may add to it: never
- * handed to IP (a clone would share the buffer) and not full.
+ * handed to IP (a clone would share its head and pages), short of a
+ * segment and not ending with a FIN.
  */
 static struct sk_buff *xtcp_fillable_tail(struct sock *sk)
 {
 	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 
-	if (!skb || skb_cloned(skb) || !skb_tailroom(skb) ||
-	    skb->len >= xtcp_seg_size(sk) || XTCP_SKB_CB(skb)->fin ||
+	if (!skb || skb_cloned(skb) || skb->len >= xtcp_seg_size(sk) ||
+	    XTCP_SKB_CB(skb)->fin ||
 	    xtcp_seq_before(XTCP_SKB_CB(skb)->seq, xtcp_sk(sk)->snd_max))
 		return NULL;
 	return skb;
 }
 
-/* Small writes get a linear buffer with room to grow (Nagle gathers them). */
+/* Small writes start in a segment's head, which has room for this much. */
 #define XTCP_LINEAR_MAX	(SKB_WITH_OVERHEAD(2048) - XTCP_HEADROOM)
 
 /*
- * A new write-queue segment for @size bytes: linear if small, else a head
- * for the headers and the data in pages (alloc_skb_with_frags()), so a
- * 64 KiB segment needs no contiguous 64 KiB. Charged to the socket.
+ * A new, empty segment at the tail of the write queue, charged to the
+ * socket: a head with room for a small write (@size bytes or less), or
+ * for the headers only, the data going to pages (xtcp_skb_append()).
  */
 static struct sk_buff *xtcp_new_data_skb(struct sock *sk, size_t size)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 linear = size <= XTCP_LINEAR_MAX ?
+		     min_t(u32, XTCP_LINEAR_MAX, xtcp_seg_size(sk)) : 0;
 	struct xtcp_skb_cb *cb;
 	struct sk_buff *skb;
-	int err;
 
-	/* a segment never takes more than half the send buffer */
-	size = min_t(size_t, size, max_t(int, READ_ONCE(sk->sk_sndbuf) / 2 -
-					 XTCP_HEADROOM - PAGE_SIZE,
-					 XTCP_LINEAR_MAX));
-	if (size <= XTCP_LINEAR_MAX)
-		skb = alloc_skb(XTCP_HEADROOM + min_t(u32, XTCP_LINEAR_MAX,
-						      xtcp_seg_size(sk)),
-				sk->sk_allocation);
-	else
-		skb = alloc_skb_with_frags(XTCP_HEADROOM, size, 0, &err,
-					   sk->sk_allocation);
+	skb = alloc_skb(XTCP_HEADROOM + linear, sk->sk_allocation);
 	if (!skb)
 		return NULL;
 	if (!sk_wmem_schedule(sk, skb->truesize)) {
@@ -299,75 +291,128 @@ static struct sk_buff *xtcp_new_data_skb(struct sock *sk, size_t size)
 	memset(cb, 0, sizeof(*cb));
 	cb->seq = xs->write_seq;
 	cb->end_seq = xs->write_seq;
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	sk_wmem_queued_add(sk, skb->truesize);
+	sk_mem_charge(sk, skb->truesize);
 	return skb;
 }
 
-/* Fill the pages of a new segment from @msg; the data's checksum. */
-static int xtcp_copy_to_frags(struct sk_buff *skb, struct msghdr *msg,
-			      size_t size, __wsum *csum)
+/* Where xtcp_skb_append() puts the next piece of data. */
+enum xtcp_append_to { XTCP_TO_HEAD, XTCP_TO_LAST_PAGE, XTCP_TO_NEW_PAGE };
+
+/*
+ * Append up to @size bytes of @msg to @skb, the unsent tail of the write
+ * queue, never beyond a segment: into the room of its head while it has
+ * no pages, then into the free end of its last page, then into new pages
+ * (send() thus fills a segment that Nagle holds, as TCP fills its tail
+ * skb up to size_goal). Data in pages is charged to the socket by the
+ * byte, as TCP charges its page fragments: skb->truesize is the head plus
+ * the bytes in pages, so that xtcp_split() can move the pages' share of
+ * it with them. Each piece is copied and checksummed in one go, and
+ * becomes part of the segment only once copied: skb->len is always what
+ * the segment holds.
+ *
+ * Return: bytes appended, or -EFAULT if none could be copied, -ENOBUFS if
+ * there was no room (a full segment, MAX_SKB_FRAGS pages, no memory).
+ */
+static int xtcp_skb_append(struct sock *sk, struct sk_buff *skb,
+			   struct msghdr *msg, size_t size)
 {
-	int i, off = 0;
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct skb_shared_info *shi = skb_shinfo(skb);
+	u32 seg = xtcp_seg_size(sk);
+	size_t done = 0;
 
-	for (i = 0; i < skb_shinfo(skb)->nr_frags; i++) {
-		skb_frag_t *frag = &skb_shinfo(skb)->frags[i];
-		u32 n = skb_frag_size(frag);
+	if (skb->len >= seg)
+		return -ENOBUFS;
+	size = min_t(size_t, size, seg - skb->len);
+	while (done < size) {
+		skb_frag_t *last = shi->nr_frags ? &shi->frags[shi->nr_frags - 1] : NULL;
+		u32 off = last ? skb_frag_off(last) + skb_frag_size(last) : 0;
+		size_t n = size - done;
+		enum xtcp_append_to where;
+		struct page *page = NULL;
 		__wsum part = 0;
+		void *to;
 
-		if (!csum_and_copy_from_iter_full(skb_frag_address(frag), n,
-						  &part, &msg->msg_iter))
-			return -EFAULT;
-		*csum = csum_block_add(*csum, part, off);
-		off += n;
+		if (!last && skb_tailroom(skb)) {
+			where = XTCP_TO_HEAD;
+			n = min_t(size_t, n, skb_tailroom(skb));
+			to = skb_tail_pointer(skb);
+		} else if (last && off < PAGE_SIZE) {
+			where = XTCP_TO_LAST_PAGE;
+			n = min_t(size_t, n, PAGE_SIZE - off);
+			to = page_address(skb_frag_page(last)) + off;
+		} else {
+			where = XTCP_TO_NEW_PAGE;
+			if (shi->nr_frags >= MAX_SKB_FRAGS)
+				break;
+			page = alloc_page(sk->sk_allocation);
+			if (!page)
+				break;
+			n = min_t(size_t, n, PAGE_SIZE);
+			to = page_address(page);
+		}
+		if (where != XTCP_TO_HEAD && !sk_wmem_schedule(sk, n)) {
+			if (page)
+				__free_page(page);
+			break;
+		}
+		if (!csum_and_copy_from_iter_full(to, n, &part, &msg->msg_iter)) {
+			if (page)
+				__free_page(page);
+			return done ? done : -EFAULT;
+		}
+		cb->csum = csum_block_add(cb->csum, part, skb->len);
+		if (where == XTCP_TO_HEAD) {
+			skb_put(skb, n);
+		} else {
+			if (where == XTCP_TO_NEW_PAGE)
+				skb_fill_page_desc(skb, shi->nr_frags, page, 0, n);
+			else
+				skb_frag_size_add(last, n);
+			skb->len += n;
+			skb->data_len += n;
+			skb->truesize += n;
+			sk_wmem_queued_add(sk, n);
+			sk_mem_charge(sk, n);
+		}
+		cb->end_seq += n;
+		done += n;
 	}
-	skb->len += size;
-	skb->data_len += size;
-	return 0;
+	return done ? done : -ENOBUFS;
 }
 
 /*
- * Copy up to @size bytes of @msg to the write queue: into the unsent tail
- * if it has room, else into a new segment. The data's checksum is taken
- * while copying. Return: bytes queued, or -ENOBUFS, -EFAULT.
+ * Copy up to @size bytes of @msg (at most a segment) to the write queue:
+ * onto the unsent tail while it has room, else into a new segment, which
+ * is started only while the send buffer is not full. Return: bytes
+ * queued, or -ENOBUFS (no room: wait for the send buffer), -EFAULT.
  */
 static int xtcp_queue_data(struct sock *sk, struct msghdr *msg, size_t size)
 {
-	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct sk_buff *skb = xtcp_fillable_tail(sk);
-	struct xtcp_skb_cb *cb;
-	__wsum csum = 0;
-	bool fresh = !skb;
+	int ret = -ENOBUFS;
 
-	if (fresh) {
-		skb = xtcp_new_data_skb(sk, size);
-		if (!skb)
-			return -ENOBUFS;
+	if (skb)
+		ret = xtcp_skb_append(sk, skb, msg, size);
+	if (ret != -ENOBUFS)
+		goto out;
+	if (READ_ONCE(sk->sk_wmem_queued) >= READ_ONCE(sk->sk_sndbuf))
+		return -ENOBUFS;
+	skb = xtcp_new_data_skb(sk, size);
+	if (!skb)
+		return -ENOBUFS;
+	ret = xtcp_skb_append(sk, skb, msg, size);
+	if (ret <= 0) {		/* nothing in it: take it back */
+		__skb_unlink(skb, &sk->sk_write_queue);
+		xtcp_wmem_free_skb(sk, skb);
+		return ret;
 	}
-	cb = XTCP_SKB_CB(skb);
-	if (skb_shinfo(skb)->nr_frags) {	/* fresh, from alloc_skb_with_frags() */
-		if (xtcp_copy_to_frags(skb, msg, size, &csum)) {
-			kfree_skb(skb);
-			return -EFAULT;
-		}
-	} else {
-		size = min_t(size_t, size, min_t(u32, skb_tailroom(skb),
-						 xtcp_seg_size(sk) - skb->len));
-		if (!csum_and_copy_from_iter_full(skb_tail_pointer(skb), size,
-						  &csum, &msg->msg_iter)) {
-			if (fresh)
-				kfree_skb(skb);
-			return -EFAULT;
-		}
-		skb_put(skb, size);
-	}
-	cb->csum = csum_block_add(cb->csum, csum, cb->end_seq - cb->seq);
-	cb->end_seq += size;
-	xs->write_seq = cb->end_seq;
-	if (fresh) {
-		__skb_queue_tail(&sk->sk_write_queue, skb);
-		sk_wmem_queued_add(sk, skb->truesize);
-		sk_mem_charge(sk, skb->truesize);
-	}
-	return size;
+out:
+	if (ret > 0)
+		xtcp_sk(sk)->write_seq = XTCP_SKB_CB(skb)->end_seq;
+	return ret;
 }
 
 /**
@@ -379,6 +424,9 @@ static int xtcp_queue_data(struct sock *sk, struct msghdr *msg, size_t size)
  * As Linux TCP: waits for a connection in progress (or EAGAIN), EPIPE
  * (and SIGPIPE unless MSG_NOSIGNAL) when the connection cannot send, blocks
  * while the send buffer is full or returns what fit (EAGAIN if nothing).
+ * The send buffer is full when what is queued reaches SO_SNDBUF; until
+ * then a new segment may take a whole segment's worth (as TCP's skbs
+ * grow to size_goal), so a small SO_SNDBUF costs no segment size.
  * With MSG_MORE a short last segment waits for more (output.c).
  *
  * Return: bytes queued, or a negative errno.
@@ -404,10 +452,7 @@ int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		err = -EPIPE;
 		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
 			goto out_err;
-		err = -ENOBUFS;
-		if (xtcp_fillable_tail(sk) ||
-		    READ_ONCE(sk->sk_wmem_queued) < READ_ONCE(sk->sk_sndbuf))
-			err = xtcp_queue_data(sk, msg, seg);
+		err = xtcp_queue_data(sk, msg, seg);
 		if (err == -ENOBUFS) {
 			/* full: send what we can, wait for room */
 			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
