@@ -117,6 +117,22 @@ static u16 xtcp_window_field(struct sock *sk, u8 flags)
 	return xtcp_rcv_window(sk);
 }
 
+/*
+ * Hand a socket's segment to IP. IP reads skb->cb as its own control
+ * block (IPCB: options, flags, fragment size) from here on, so whatever
+ * xtcp kept there goes first, as tcp_transmit_skb() clears it: a clone of
+ * a write-queue segment carries xtcp's control block (sequence numbers,
+ * checksum), which IP must not take for options or flags.
+ */
+static int xtcp_ip_xmit(struct sock *sk, struct sk_buff *skb)
+{
+	int err;
+
+	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
+	err = ip_queue_xmit(sk, skb, &inet_sk(sk)->cork.fl);
+	return err > 0 ? net_xmit_errno(err) : err;
+}
+
 /**
  * xtcp_send_sk() - send a segment of a socket with no data
  * @sk: a connected (or connecting) socket, locked
@@ -143,7 +159,6 @@ int xtcp_send_sk(struct sock *sk, u8 flags, u32 seq, bool with_mss)
 		.ws = xs->rcv_wscale,
 	};
 	struct sk_buff *skb;
-	int err;
 
 	skb = xtcp_make_seg(&h, inet->inet_saddr, inet->inet_daddr);
 	if (!skb)
@@ -151,8 +166,7 @@ int xtcp_send_sk(struct sock *sk, u8 flags, u32 seq, bool with_mss)
 	skb_set_owner_w(skb, sk);
 	xtcp_count_out(sock_net(sk), inet->inet_saddr, inet->inet_daddr, &h,
 		       sk->sk_state);
-	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
-	return err > 0 ? net_xmit_errno(err) : err;
+	return xtcp_ip_xmit(sk, skb);
 }
 
 /**
@@ -204,7 +218,6 @@ static int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb)
 	u8 hdr[XTCP_HDR_MAX];
 	struct sk_buff *c;
 	unsigned int hlen;
-	int err;
 
 	c = skb_cloned(skb) ? pskb_copy(skb, GFP_ATOMIC) :
 			      skb_clone(skb, GFP_ATOMIC);
@@ -222,8 +235,7 @@ static int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb)
 	c->ip_summed = CHECKSUM_NONE;
 	skb_set_owner_w(c, sk);
 	trace_xtcp_seg_send(inet->inet_saddr, inet->inet_daddr, &h, skb->len);
-	err = ip_queue_xmit(sk, c, &inet->cork.fl);
-	return err > 0 ? net_xmit_errno(err) : err;
+	return xtcp_ip_xmit(sk, c);
 }
 
 /* Count a data segment sent: the first time, or again. */

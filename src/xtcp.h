@@ -348,7 +348,9 @@ struct xtcp_req {
  * length (while it waits on a socket's backlog), then the sequence space
  * of the data (receive and out-of-order queues). On the write queue: the
  * sequence space, the checksum of the data (computed as send() copied it),
- * whether it ends a write (PSH) and whether it was sent again.
+ * whether it ends a write (PSH) and whether it was sent again. On input
+ * it overwrites IP's IPCB, which nothing of xtcp reads after IP; on output
+ * IP's IPCB is cleared before a segment goes (output.c, xtcp_ip_xmit()).
  */
 struct xtcp_skb_cb {
 	struct xtcp_hdr h;
