@@ -43,7 +43,7 @@ static void xtcp_establish(struct sock *sk, const struct xtcp_hdr *h,
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
 	xs->snd_una = h->ack;
-	xtcp_syn_timer_stop(sk);
+	xtcp_rtx_timer_stop(sk);
 	xtcp_stream_init(sk, h->window);
 	xtcp_set_state(sk, TCP_ESTABLISHED);
 	if (send_ack)
@@ -149,7 +149,7 @@ static bool xtcp_ack(struct sock *sk, const struct xtcp_hdr *h, u32 len)
 		xs->retransmits = 0;
 		todo = xtcp_cc_on_ack(&xs->cc, ack, acked);
 		if (xs->snd_una == xs->snd_max)
-			sk_stop_timer(sk, &xs->rtx_timer);
+			xtcp_rtx_timer_stop(sk);
 		else
 			xtcp_rtx_timer_arm(sk);
 		sk->sk_write_space(sk);

@@ -363,12 +363,12 @@ void xtcp_write_xmit(struct sock *sk, bool force)
 			xs->rtt_stamp = (u32)ktime_to_us(ktime_get());
 		}
 		/* the first in flight restarts the timer (a persist timer) */
-		if (!flight || !timer_pending(&xs->rtx_timer))
+		if (!flight || !xs->rtx_on)
 			xtcp_rtx_timer_arm(sk);
 		force = false;
 	}
 	if (waiting && xs->snd_nxt == xs->snd_una &&
-	    !timer_pending(&xs->rtx_timer))
+	    !xs->rtx_on)
 		xtcp_persist_timer_arm(sk);
 }
 

@@ -138,7 +138,7 @@ static void xtcp_show_sock(struct seq_file *seq, struct sock *sk, int i)
 	u32 ssthresh = READ_ONCE(xs->cc.ssthresh);
 	int timer = 0, rx_queue;
 
-	if (timer_pending(&xs->rtx_timer)) {
+	if (READ_ONCE(xs->rtx_on)) {
 		/*
 		 * 1: retransmission; 4: the persist timer (Linux's
 		 * ICSK_TIME_PROBE0); 3: an orphan's FIN_WAIT2 timeout, which
@@ -151,7 +151,7 @@ static void xtcp_show_sock(struct seq_file *seq, struct sock *sk, int i)
 			timer = 4;
 		else
 			timer = 1;
-		expires = READ_ONCE(xs->rtx_timer.expires);
+		expires = READ_ONCE(xs->rtx_when);
 	}
 	if (state == TCP_LISTEN)
 		rx_queue = READ_ONCE(sk->sk_ack_backlog);

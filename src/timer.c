@@ -20,11 +20,23 @@
  * One timer serves SYN, data and persist because they never overlap: what
  * it does when it fires follows from the state and the queues.
  *
- * Timer handlers run in softirq and hold a socket reference while pending
- * (sk_reset_timer()). When the socket is owned by a process, the rtx timer
- * tries again shortly; the delayed-ACK timer leaves its work to
- * release_sock() (xtcp_release_cb()). The SYN-ACK timer holds a reference
- * on its entry.
+ * The rules, as Linux's inet_csk timers:
+ *   - A pending timer holds a socket reference (sk_reset_timer()).
+ *   - A socket's timers are armed and stopped only under its lock, and
+ *     only through the functions below, which also set or clear what says
+ *     the timeout is wanted: xtcp_sock.rtx_on and .rtx_when for the rtx
+ *     timer, .ack_pending for the delayed-ACK timer.
+ *   - A timer's work runs only under the socket lock, and only if that
+ *     flag is still set: in the callback (softirq, bh_lock_sock()) or,
+ *     when a process owns the socket, in release_sock() (xtcp_release_cb(),
+ *     from an XTCP_DEFER_* bit that holds a reference meanwhile).
+ *   - A callback never re-arms its timer but through that work.
+ * So stopping needs no del_timer_sync(): a callback that is already
+ * running on another CPU when xtcp_clear_timers() runs finds rtx_on (or
+ * ack_pending) clear once it has the lock, and neither acts nor re-arms.
+ * A callback that fires before rtx_when (the timer was re-armed while it
+ * ran) re-arms for rtx_when and does nothing else.
+ * The SYN-ACK timer holds a reference on its entry.
  */
 
 #include <linux/timer.h>
@@ -55,6 +67,30 @@ static u32 xtcp_rtx_timeout_us(struct sock *sk)
 	return xtcp_rto_timeout(&xtcp_sk(sk)->rto,
 				READ_ONCE(sc->rto_min_ms) * 1000U,
 				READ_ONCE(sc->rto_max_ms) * 1000U);
+}
+
+/* Arm the rtx timer for @when (jiffies): the one way it is started. */
+static void xtcp_rtx_set(struct sock *sk, unsigned long when)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	WRITE_ONCE(xs->rtx_on, true);
+	WRITE_ONCE(xs->rtx_when, when);
+	sk_reset_timer(sk, &xs->rtx_timer, when);
+}
+
+/**
+ * xtcp_rtx_timer_stop() - stop the rtx timer (SYN, data, persist, FIN_WAIT_2)
+ * @sk: the socket, locked
+ *
+ * A callback already running elsewhere finds rtx_on clear and does nothing.
+ */
+void xtcp_rtx_timer_stop(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	WRITE_ONCE(xs->rtx_on, false);
+	sk_stop_timer(sk, &xs->rtx_timer);
 }
 
 /*
@@ -101,8 +137,7 @@ static void xtcp_data_timeout(struct sock *sk)
  */
 void xtcp_rtx_timer_arm(struct sock *sk)
 {
-	sk_reset_timer(sk, &xtcp_sk(sk)->rtx_timer,
-		       jiffies + usecs_to_jiffies(xtcp_rtx_timeout_us(sk)));
+	xtcp_rtx_set(sk, jiffies + usecs_to_jiffies(xtcp_rtx_timeout_us(sk)));
 }
 
 /*
@@ -160,22 +195,26 @@ static void xtcp_persist_timeout(struct sock *sk)
  */
 void xtcp_persist_timer_arm(struct sock *sk)
 {
-	sk_reset_timer(sk, &xtcp_sk(sk)->rtx_timer,
-		       jiffies + usecs_to_jiffies(xtcp_persist_timeout_us(sk)));
+	xtcp_rtx_set(sk, jiffies + usecs_to_jiffies(xtcp_persist_timeout_us(sk)));
 }
 
-static void xtcp_syn_timer(struct timer_list *t)
+/*
+ * The rtx timer's work (see the list at the top), under the socket lock,
+ * from its callback or from release_sock(): nothing if it was stopped
+ * meanwhile, a re-arm if it came early.
+ */
+static void xtcp_rtx_timeout(struct sock *sk)
 {
-	struct xtcp_sock *xs = from_timer(xs, t, rtx_timer);
-	struct sock *sk = &xs->inet.sk;
+	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct net *net = sock_net(sk);
 
-	bh_lock_sock(sk);
-	if (sock_owned_by_user(sk)) {
-		/* try again when the owner is likely done */
-		sk_reset_timer(sk, &xs->rtx_timer, jiffies + HZ / 50);
-		goto out;
+	if (!xs->rtx_on)
+		return;
+	if (time_before(jiffies, xs->rtx_when)) {
+		sk_reset_timer(sk, &xs->rtx_timer, xs->rtx_when);
+		return;
 	}
+	WRITE_ONCE(xs->rtx_on, false);
 	switch (sk->sk_state) {
 	case TCP_SYN_SENT:
 	case TCP_SYN_RECV:
@@ -212,7 +251,21 @@ static void xtcp_syn_timer(struct timer_list *t)
 		}
 		break;
 	}
-out:
+}
+
+/* The rtx timer's callback: its work now, or at release_sock(). */
+static void xtcp_rtx_timer(struct timer_list *t)
+{
+	struct xtcp_sock *xs = from_timer(xs, t, rtx_timer);
+	struct sock *sk = &xs->inet.sk;
+
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk)) {
+		if (!test_and_set_bit(XTCP_DEFER_RTX, &xs->deferred))
+			sock_hold(sk);
+	} else {
+		xtcp_rtx_timeout(sk);
+	}
 	bh_unlock_sock(sk);
 	sock_put(sk);
 }
@@ -246,18 +299,24 @@ static void xtcp_dack_timer(struct timer_list *t)
 
 /**
  * xtcp_release_cb() - work timers left while a process owned the socket
- * @sk: the socket; release_sock() calls this (struct proto .release_cb)
+ * @sk: the socket; release_sock() calls this (struct proto .release_cb),
+ *	still owned, its spinlock held with BH off
  *
- * A delayed ACK that came due then is sent now.
+ * A retransmission or a delayed ACK that came due then goes now, if its
+ * timer was not stopped meanwhile.
  */
 void xtcp_release_cb(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	if (!test_and_clear_bit(XTCP_DEFER_DACK, &xs->deferred))
-		return;
-	xtcp_delack_send(sk);
-	__sock_put(sk);		/* the dack timer's deferral */
+	if (test_and_clear_bit(XTCP_DEFER_RTX, &xs->deferred)) {
+		xtcp_rtx_timeout(sk);
+		__sock_put(sk);		/* the rtx timer's deferral */
+	}
+	if (test_and_clear_bit(XTCP_DEFER_DACK, &xs->deferred)) {
+		xtcp_delack_send(sk);
+		__sock_put(sk);		/* the dack timer's deferral */
+	}
 }
 
 /**
@@ -285,21 +344,27 @@ void xtcp_dack_timer_arm(struct sock *sk)
  */
 void xtcp_fin_wait2_timer_arm(struct sock *sk)
 {
-	sk_reset_timer(sk, &xtcp_sk(sk)->rtx_timer, jiffies +
-		       READ_ONCE(xtcp_pernet(sock_net(sk))->sysctl.fin_timeout) * HZ);
+	xtcp_rtx_set(sk, jiffies +
+		     READ_ONCE(xtcp_pernet(sock_net(sk))->sysctl.fin_timeout) * HZ);
 }
 
 /**
  * xtcp_clear_timers() - stop every timer of a socket (and deferred work)
  * @sk: the socket, locked, leaving the synchronized states
+ *
+ * No timer's work runs after this, even from a callback already running
+ * on another CPU (the rules at the top of timer.c), until a timer is
+ * armed again.
  */
 void xtcp_clear_timers(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	sk_stop_timer(sk, &xs->rtx_timer);
-	sk_stop_timer(sk, &xs->dack_timer);
+	xtcp_rtx_timer_stop(sk);
 	xs->ack_pending = false;
+	sk_stop_timer(sk, &xs->dack_timer);
+	if (test_and_clear_bit(XTCP_DEFER_RTX, &xs->deferred))
+		__sock_put(sk);
 	if (test_and_clear_bit(XTCP_DEFER_DACK, &xs->deferred))
 		__sock_put(sk);
 }
@@ -312,8 +377,9 @@ void xtcp_init_timers(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	timer_setup(&xs->rtx_timer, xtcp_syn_timer, 0);
+	timer_setup(&xs->rtx_timer, xtcp_rtx_timer, 0);
 	timer_setup(&xs->dack_timer, xtcp_dack_timer, 0);
+	xs->rtx_on = false;
 	xs->deferred = 0;
 }
 
@@ -323,20 +389,9 @@ void xtcp_init_timers(struct sock *sk)
  */
 void xtcp_syn_timer_arm(struct sock *sk)
 {
-	struct xtcp_sock *xs = xtcp_sk(sk);
-
-	sk_reset_timer(sk, &xs->rtx_timer, jiffies +
-		       msecs_to_jiffies(xtcp_syn_rto_ms(sock_net(sk),
-							xs->retransmits)));
-}
-
-/**
- * xtcp_syn_timer_stop() - stop the SYN timer
- * @sk: the socket, locked
- */
-void xtcp_syn_timer_stop(struct sock *sk)
-{
-	sk_stop_timer(sk, &xtcp_sk(sk)->rtx_timer);
+	xtcp_rtx_set(sk, jiffies +
+		     msecs_to_jiffies(xtcp_syn_rto_ms(sock_net(sk),
+						      xtcp_sk(sk)->retransmits)));
 }
 
 static void xtcp_req_timer(struct timer_list *t)

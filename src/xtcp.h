@@ -228,6 +228,9 @@ struct xtcp_listen_stats {
  * @probe_backoff: doublings of the persist timer (reset when the window
  *	opens)
  * @deferred: work a timer left for release_sock() (XTCP_DEFER_*)
+ * @rtx_on: @rtx_timer's timeout is wanted (timer.c's rules: its work runs
+ *	only while this is set)
+ * @rtx_when: when it is due, in jiffies
  * @rtx_timer: SYN retransmission timer (connecting); data retransmission
  *	timer while data is in flight, persist timer while data waits for
  *	the peer's window and nothing is in flight (established)
@@ -281,6 +284,8 @@ struct xtcp_sock {
 	u8 probe_backoff;
 	bool connect_port;
 	unsigned long deferred;
+	bool rtx_on;
+	unsigned long rtx_when;
 	struct timer_list rtx_timer;
 	struct timer_list dack_timer;
 	struct sk_buff_head ooo_queue;
@@ -415,6 +420,7 @@ struct xtcp_tw {
 
 /* Bits of xtcp_sock.deferred. */
 #define XTCP_DEFER_DACK	0	/* the delayed-ACK timer found the socket owned */
+#define XTCP_DEFER_RTX	1	/* the rtx timer found the socket owned */
 
 #define XTCP_SKB_CB(skb) ((struct xtcp_skb_cb *)&((skb)->cb[0]))
 
@@ -538,8 +544,8 @@ void xtcp_req_cache_exit(void);
 /* timer.c */
 void xtcp_init_timers(struct sock *sk);
 void xtcp_syn_timer_arm(struct sock *sk);
-void xtcp_syn_timer_stop(struct sock *sk);
 void xtcp_rtx_timer_arm(struct sock *sk);
+void xtcp_rtx_timer_stop(struct sock *sk);
 void xtcp_persist_timer_arm(struct sock *sk);
 void xtcp_dack_timer_arm(struct sock *sk);
 void xtcp_clear_timers(struct sock *sk);
