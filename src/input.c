@@ -82,7 +82,8 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 
 	xs->irs = h->seq;
 	xs->rcv_nxt = h->seq + 1;
-	xs->mss = min_t(u16, h->mss ? h->mss : XTCP_DEFAULT_MSS, xs->advmss);
+	xs->mss = xtcp_snd_mss(h->mss, xs->advmss,
+			       READ_ONCE(xtcp_pernet(sock_net(sk))->sysctl.min_snd_mss));
 	/* RFC 7323 §2.2: scaling only if both SYNs offer it */
 	if (xs->ws_sent && h->has_ws) {
 		xs->snd_wscale = h->ws;

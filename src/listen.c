@@ -178,7 +178,8 @@ void xtcp_conn_request(struct sock *sk, struct sk_buff *skb)
 	req->irs = h->seq;
 	req->iss = xtcp_new_isn(req->laddr, req->raddr, req->lport, req->rport);
 	req->advmss = xtcp_user_mss(sk, dst_metric_advmss(&rt->dst));
-	req->mss = min_t(u16, h->mss ? h->mss : XTCP_DEFAULT_MSS, req->advmss);
+	req->mss = xtcp_snd_mss(h->mss, req->advmss,
+				READ_ONCE(xtcp_pernet(net)->sysctl.min_snd_mss));
 	/* window scaling (RFC 7323 §2.2): if the SYN offers it and we do */
 	req->ws_ok = h->has_ws &&
 		     READ_ONCE(xtcp_pernet(net)->sysctl.window_scaling);

@@ -223,3 +223,25 @@ u32 xtcp_select_window(u32 free, u32 keep, u32 step, u8 wscale)
 		wnd = (keep + unit - 1) & ~(unit - 1);
 	return wnd < max ? wnd : max;
 }
+
+/**
+ * xtcp_snd_mss() - the send MSS of a new connection
+ * @peer_mss: the MSS option of the peer's SYN or SYN-ACK, 0 if it had none
+ * @advmss: the MSS we announce (from the route's MTU, or XTCP_MAXSEG)
+ * @min_snd_mss: the floor, net.xtcp.min_snd_mss
+ *
+ * RFC 9293 §3.7.1: no larger than the peer's MSS option (536 without one)
+ * nor than our own. Then raised to @min_snd_mss, as Linux raises it to
+ * tcp_min_snd_mss (CVE-2019-11479): a peer announcing MSS 1 must not make
+ * us send data a byte at a time, each byte costing a header and a buffer.
+ *
+ * Return: the send MSS, bytes.
+ */
+u16 xtcp_snd_mss(u16 peer_mss, u16 advmss, u16 min_snd_mss)
+{
+	u16 mss = peer_mss ? peer_mss : XTCP_DEFAULT_MSS;
+
+	if (mss > advmss)
+		mss = advmss;
+	return mss > min_snd_mss ? mss : min_snd_mss;
+}

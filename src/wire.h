@@ -79,5 +79,6 @@ bool xtcp_rst_reply(const struct xtcp_hdr *in, u32 payload_len,
 		    struct xtcp_hdr *out);
 u32 xtcp_backoff_ms(u32 base_ms, unsigned int n, u32 max_ms);
 u32 xtcp_select_window(u32 free, u32 keep, u32 step, u8 wscale);
+u16 xtcp_snd_mss(u16 peer_mss, u16 advmss, u16 min_snd_mss);
 
 #endif /* _XTCP_WIRE_H */

@@ -74,6 +74,12 @@
 /* Linux's TCP_INIT_CWND, in segments: sizes the initial send buffer. */
 #define XTCP_INIT_CWND		10
 
+/*
+ * Linux's TCP_MIN_SND_MSS: the least net.xtcp.min_snd_mss, and its default
+ * (a segment of 40 bytes of options still carries 8 of data).
+ */
+#define XTCP_MIN_SND_MSS	48
+
 /* XTCP_MAXSEG limits, Linux's TCP_MIN_MSS and MAX_TCP_WINDOW. */
 #define XTCP_MIN_USER_MSS	88
 #define XTCP_MAX_USER_MSS	32767
@@ -111,6 +117,8 @@ struct xtcp_mib {
  *	finishing
  * @invalid_ratelimit_ms: least time between two challenge ACKs of a
  *	connection (RFC 5961 §7), 0 for none
+ * @min_snd_mss: the least send MSS, whatever MSS option the peer sent
+ *	(Linux's tcp_min_snd_mss)
  *
  * Documentation/sysctl.rst describes each; sysctl.c holds defaults and ranges.
  */
@@ -130,6 +138,7 @@ struct xtcp_sysctl {
 	int max_tw_buckets;
 	int max_orphans;
 	int invalid_ratelimit_ms;
+	int min_snd_mss;
 };
 
 /**
@@ -192,7 +201,8 @@ struct xtcp_listen_stats {
  * @irs: initial receive sequence number
  * @rcv_nxt: next sequence number expected
  * @copied_seq: next sequence number recv() returns
- * @mss: send MSS: the smaller of the peer's MSS option (or 536) and @advmss
+ * @mss: send MSS: the smaller of the peer's MSS option (or 536) and
+ *	@advmss, at least net.xtcp.min_snd_mss (xtcp_snd_mss())
  * @advmss: the MSS this end announces, from the route's MTU
  * @write_seq: sequence number after the last byte queued by send()
  * @snd_max: highest sequence number sent (SND.NXT goes back to SND.UNA
@@ -310,7 +320,7 @@ struct xtcp_sock {
  * @rport: remote port
  * @iss: our initial sequence number (the SYN-ACK's)
  * @irs: theirs (the SYN's)
- * @mss: send MSS
+ * @mss: send MSS (xtcp_snd_mss())
  * @advmss: MSS we announced
  * @snd_wscale: the peer's window scale, if both sides offered scaling
  * @rcv_wscale: ours, likewise (0: no scaling)

@@ -178,6 +178,24 @@ UNIT_TEST(backoff_doubles_and_caps)
 	CHECK(xtcp_backoff_ms(1, 255, 120000) == 120000);
 }
 
+/* RFC 9293 §3.7.1, then Linux's tcp_min_snd_mss floor (CVE-2019-11479). */
+UNIT_TEST(snd_mss_rules)
+{
+	/* the smaller of the peer's option and ours; 536 without an option */
+	CHECK(xtcp_snd_mss(1000, 1460, 48) == 1000);
+	CHECK(xtcp_snd_mss(9000, 1460, 48) == 1460);
+	CHECK(xtcp_snd_mss(0, 1460, 48) == XTCP_DEFAULT_MSS);
+	CHECK(xtcp_snd_mss(0, 88, 48) == 88);
+	/* never below the floor, even below our own MSS */
+	CHECK(xtcp_snd_mss(1, 1460, 48) == 48);
+	CHECK(xtcp_snd_mss(47, 1460, 48) == 48);
+	CHECK(xtcp_snd_mss(48, 1460, 48) == 48);
+	CHECK(xtcp_snd_mss(49, 1460, 48) == 49);
+	CHECK(xtcp_snd_mss(1, 1460, 100) == 100);
+	CHECK(xtcp_snd_mss(1000, 88, 100) == 100);
+	CHECK(xtcp_snd_mss(65535, 65535, 65535) == 65535);
+}
+
 UNIT_TEST(seq_arithmetic_wraps)
 {
 	CHECK(xtcp_seq_before(1, 2) && !xtcp_seq_before(2, 1));
