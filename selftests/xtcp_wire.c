@@ -352,6 +352,68 @@ TEST_F(wire, bad_final_ack)
 }
 
 /*
+ * The final ACK of the handshake may carry data, and a FIN (RFC 9293
+ * §3.10.7.4: in SYN-RECEIVED an acceptable ACK enters ESTABLISHED and
+ * processing continues, with the segment text, seventh, and the FIN bit,
+ * eighth; Linux's tcp_child_process()). The peer's third segment is
+ * ACK|PSH with its first 100 bytes, FIN too if @fin. accept() returns the
+ * connection, and recv() right after it (MSG_DONTWAIT) returns the 100
+ * bytes, then end of stream if @fin (EAGAIN if not). The peer never
+ * resends them: the stack's first segment is the ACK of them (and of the
+ * FIN), <SEQ=ISS+1><ACK=peer ISN+1+100(+1)>, delayed at most
+ * DELACK_MAX_MS after the peer's segment; then nothing.
+ */
+static void check_final_ack_carries(struct __test_metadata *_metadata,
+				    FIXTURE_DATA(wire) *self,
+				    const FIXTURE_VARIANT(wire) *variant, bool fin)
+{
+	struct seg syn = psyn(PEER_ISN), d, s;
+	uint8_t buf[200];
+	uint64_t t;
+	ssize_t n;
+
+	self->c.lfd = listen_on(variant->proto, LPORT);
+	ASSERT_LE(0, self->c.lfd) TH_LOG("listen: %s", strerror(-self->c.lfd));
+	SEND(&syn);
+	RECV(&self->c.synack, REPLY_MS, "SYN-ACK");
+	CHECK_SEG(&self->c.synack, SEG_SYN | SEG_ACK, self->c.synack.seq, PEER_ISN + 1, 0);
+	self->c.iss = self->c.synack.seq;
+	self->c.win = PEER_WIN;
+
+	d = pdata(&self->c, 0, 100, 0);
+	if (fin)
+		d.flags |= SEG_FIN;
+	SEND(&d);
+	t = peer_now_ns();
+	self->c.cfd = accept_wait(self->c.lfd, REPLY_MS);
+	ASSERT_LE(0, self->c.cfd) TH_LOG("accept: %s", strerror(-self->c.cfd));
+	n = recv(self->c.cfd, buf, sizeof(buf), MSG_DONTWAIT);
+	EXPECT_EQ(100, n) TH_LOG("recv() right after accept(): %s",
+				 n < 0 ? strerror(errno) : "not the 100 bytes");
+	if (n == 100)
+		EXPECT_EQ(0, memcmp(buf, d.data, 100));
+	EXPECT_EQ(fin ? 0 : -EAGAIN, recv_once(self->c.cfd, 0))
+		TH_LOG("after the data: %s", fin ? "no end of stream" : "more");
+
+	RECV(&s, DELACK_MAX_MS, "ACK of what the final ACK carried");
+	CHECK_SEG(&s, SEG_ACK, self->c.iss + 1, PEER_ISN + 1 + 100 + fin, 0);
+	EXPECT_GE(DELACK_MAX_MS, ms_since(t, &s)) TH_LOG("ACK after %.1f ms", ms_since(t, &s));
+	ksft_print_msg("ACK of the data%s %.1f ms after the final ACK\n",
+		       fin ? " and FIN" : "", ms_since(t, &s));
+	SILENCE(SILENCE_MS, "after the ACK");
+}
+
+TEST_F(wire, final_ack_with_data)
+{
+	check_final_ack_carries(_metadata, self, variant, false);
+}
+
+TEST_F(wire, final_ack_with_data_fin)
+{
+	check_final_ack_carries(_metadata, self, variant, true);
+}
+
+/*
  * No socket: a segment with ACK gets RST seq = its ack; one without gets
  * RST|ACK seq 0 ack = seq + SYN + data + FIN; a RST gets nothing.
  */

@@ -6,6 +6,8 @@
  *   no socket        xtcp_v4_rcv() -> RST reply       §3.10.7.1 CLOSED
  *   LISTEN           xtcp_conn_request() (listen.c)    §3.10.7.2
  *   SYN_RECV entry   xtcp_req_rcv() (listen.c)         §3.10.7.4
+ *                    (its final ACK's text and FIN: the new connection's,
+ *                    xtcp_rcv_locked())
  *   SYN_SENT         xtcp_rcv_synsent()                §3.10.7.3
  *   SYN_RECV socket, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT,
  *   CLOSING, LAST_ACK
@@ -667,16 +669,31 @@ bad:
 	return false;
 }
 
-/* Hand @skb to connection @sk (referenced): now, or on its backlog. */
-static void xtcp_rcv_established(struct sock *sk, struct sk_buff *skb)
+/**
+ * xtcp_rcv_locked() - hand a segment to a connection the caller has locked
+ * @sk: the connection, locked with bh_lock_sock() (softirq)
+ * @skb: the segment, parsed; consumed
+ *
+ * Processed now, or, if a process owns the socket, queued on its backlog
+ * for release_sock() (dropped if the backlog is full). Also for the
+ * segment that completed a passive open, on the connection it made
+ * (xtcp_req_rcv()).
+ */
+void xtcp_rcv_locked(struct sock *sk, struct sk_buff *skb)
 {
-	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {
 		xtcp_rcv_state_process(sk, skb);
 	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
 				  READ_ONCE(sk->sk_sndbuf))) {
 		kfree_skb(skb);
 	}
+}
+
+/* Hand @skb to connection @sk (referenced): now, or on its backlog. */
+static void xtcp_rcv_established(struct sock *sk, struct sk_buff *skb)
+{
+	bh_lock_sock_nested(sk);
+	xtcp_rcv_locked(sk, skb);
 	bh_unlock_sock(sk);
 }
 
@@ -729,8 +746,11 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 	req = xtcp_lookup_req(net, iph->saddr, htons(h->sport), iph->daddr,
 			      htons(h->dport));
 	if (req) {
-		xtcp_req_rcv(req, skb);
+		bool consumed = xtcp_req_rcv(req, skb);
+
 		xtcp_req_put(req);
+		if (consumed)
+			return 0;
 		goto discard;
 	}
 	sk = xtcp_lookup_listener(net, iph->daddr, htons(h->dport),

@@ -36,6 +36,11 @@
  *     where a segment for a socket owned by a process waits on its backlog.
  *   - A listener's queues change under its queue_lock only, never its
  *     socket lock, so softirq input never waits for a listener's owner.
+ *   - The one exception to the order: a connection made by a final ACK is
+ *     created locked (sk_clone_lock()) under its listener's queue_lock,
+ *     which is safe because nobody else can hold the new lock yet, and
+ *     stays locked after queue_lock is dropped until that ACK has been
+ *     processed on it (xtcp_req_rcv()).
  *   - sk_state is read with inet_sk_state_load() where the socket lock is
  *     not held (poll, lookups).
  */
@@ -481,6 +486,7 @@ bool xtcp_tw_unhash(struct net *net, struct xtcp_tw *tw);
 /* input.c */
 int xtcp_v4_rcv(struct sk_buff *skb);
 int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb);
+void xtcp_rcv_locked(struct sock *sk, struct sk_buff *skb);
 
 /* output.c */
 u32 xtcp_new_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
@@ -537,7 +543,7 @@ void xtcp_ack_snd_check(struct sock *sk, bool now);
 int xtcp_listen(struct socket *sock, int backlog);
 void xtcp_listen_stop(struct sock *sk);
 void xtcp_conn_request(struct sock *sk, struct sk_buff *skb);
-void xtcp_req_rcv(struct xtcp_req *req, struct sk_buff *skb);
+bool xtcp_req_rcv(struct xtcp_req *req, struct sk_buff *skb);
 void xtcp_req_put(struct xtcp_req *req);
 u32 xtcp_syn_queue_limit(const struct sock *sk);
 int xtcp_req_cache_init(void);
