@@ -119,29 +119,44 @@ static bool xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 
 /*
  * The ACK field of an acceptable segment in ESTABLISHED (RFC 9293
- * §3.10.7.4, fifth): new data acknowledged (RTT sample, congestion window,
- * retransmission timer), or a duplicate ACK (fast retransmit, RFC 5681
- * §3.2); then the send window (SND.WL1/WL2 rule). False if the ACK
- * acknowledges what was never sent: the segment is dropped.
+ * §3.10.7.4, fifth; xtcp_ack_kind()): new data acknowledged (RTT sample,
+ * congestion window, retransmission timer), or a duplicate ACK at SND.UNA
+ * (fast retransmit, RFC 5681 §3.2); then the send window (SND.WL1/WL2
+ * rule). An older ACK is ignored, window included, and the segment's text
+ * processed. False if the segment is dropped: its ACK acknowledges what
+ * was never sent (answered with an ACK), or is older than SND.UNA -
+ * MAX.SND.WND (answered with a challenge ACK, RFC 5961 §5.2).
  */
 static bool xtcp_ack(struct sock *sk, const struct xtcp_hdr *h, u32 len)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 wnd = (u32)h->window << xs->snd_wscale;	/* RFC 7323 §2.3 */
 	struct net *net = sock_net(sk);
+	enum xtcp_ack_kind kind;
 	unsigned int todo = 0;
 	u32 ack = h->ack;
 
-	if (xtcp_seq_after(ack, xs->snd_max)) {
+	kind = xtcp_ack_kind(ack, xs->snd_una, xs->snd_max, xs->max_window,
+			     xs->bytes_acked);
+	switch (kind) {
+	case XTCP_ACK_UNSENT:
 		xtcp_send_ack(sk);
 		return false;
+	case XTCP_ACK_TOO_OLD:
+		xtcp_send_challenge_ack(sk);
+		return false;
+	case XTCP_ACK_OLD:
+		return true;	/* a duplicate: nothing, not even the window */
+	default:
+		break;
 	}
 	xs->probes_out = 0;	/* the peer is alive */
-	if (xtcp_seq_after(ack, xs->snd_una)) {
+	if (kind == XTCP_ACK_NEW) {
 		u32 acked = ack - xs->snd_una;
 		bool rexmit = xtcp_clean_rtx_queue(sk, ack);
 
 		xs->snd_una = ack;
+		xs->bytes_acked += acked;
 		if (xtcp_seq_before(xs->snd_nxt, ack))
 			xs->snd_nxt = ack;
 		if (xs->rtt_timing && !xtcp_seq_before(ack, xs->rtt_seq)) {
@@ -156,8 +171,7 @@ static bool xtcp_ack(struct sock *sk, const struct xtcp_hdr *h, u32 len)
 		else
 			xtcp_rtx_timer_arm(sk);
 		sk->sk_write_space(sk);
-	} else if (ack == xs->snd_una && !len && wnd == xs->snd_wnd &&
-		   xs->snd_max != xs->snd_una) {
+	} else if (!len && wnd == xs->snd_wnd && xs->snd_max != xs->snd_una) {
 		todo = xtcp_cc_on_dupack(&xs->cc, ack, xs->snd_max,
 					 xs->snd_max - xs->snd_una);
 		if (todo & XTCP_CC_RETRANSMIT)
@@ -171,6 +185,7 @@ static bool xtcp_ack(struct sock *sk, const struct xtcp_hdr *h, u32 len)
 				       0, 0);
 		xtcp_retransmit_head(sk);
 	}
+	/* the window, from SND.UNA =< SEG.ACK =< SND.NXT only (old: above) */
 	if (xtcp_seq_before(xs->snd_wl1, h->seq) ||
 	    (xs->snd_wl1 == h->seq && !xtcp_seq_before(ack, xs->snd_wl2))) {
 		xs->snd_wnd = wnd;

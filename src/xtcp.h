@@ -217,6 +217,8 @@ struct xtcp_listen_stats {
  * @snd_wl2: acknowledgment number of that segment
  * @rcv_wup: @rcv_nxt when our window was last advertised
  * @rcv_wnd: the window advertised then
+ * @bytes_acked: bytes of ours the peer has acknowledged, in all (bounds
+ *	the ACKs taken, RFC 5961 §5.2: xtcp_ack_kind())
  * @max_window: the largest window the peer has advertised (sender
  *	silly-window avoidance, RFC 9293 §3.8.6.2.1)
  * @rcv_mss: the largest segment received so far (delayed ACK's "full
@@ -279,6 +281,7 @@ struct xtcp_sock {
 	u32 rtt_stamp;
 	bool rtt_timing;
 	u32 max_window;
+	u64 bytes_acked;
 	u32 rcv_mss;
 	u16 mss;
 	u16 advmss;
