@@ -38,6 +38,7 @@ static const struct sysctl_spec sysctls[] = {
 	{ "rto_min_ms", 200, 1, 120000 },
 	{ "rto_max_ms", 120000, 1, 120000 },
 	{ "retries2", 15, 1, 255 },
+	{ "min_snd_mss", 48, 48, 65535 },
 };
 #define N_SYSCTLS (sizeof(sysctls) / sizeof(sysctls[0]))
 

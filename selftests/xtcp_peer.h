@@ -729,10 +729,10 @@ static inline uint32_t peer_seq(const struct peer *p, uint32_t rel)
 /* --- tunables and counters ----------------------------------------------- */
 
 /*
- * The knobs of connection establishment (and window scaling, the rate
- * limit of challenge ACKs, the FIN_WAIT2 timeout), by meaning;
- * peer_knob_set() writes TCP's or xtcp's sysctl, in the caller's network
- * namespace.
+ * The knobs of connection establishment (and window scaling, the floor of
+ * the send MSS, the rate limit of challenge ACKs, the FIN_WAIT2 timeout),
+ * by meaning; peer_knob_set() writes TCP's or xtcp's sysctl, in the
+ * caller's network namespace.
  */
 enum peer_knob {
 	PEER_SYN_RETRIES,	/* connect(): SYN retransmissions */
@@ -743,6 +743,7 @@ enum peer_knob {
 	PEER_WINDOW_SCALING,	/* RFC 7323 window scale option, 0 or 1 */
 	PEER_INVALID_RATELIMIT_MS, /* per socket: challenge and out-of-window ACKs */
 	PEER_FIN_TIMEOUT,	/* s: an orphan's FIN_WAIT2 lifetime */
+	PEER_MIN_SND_MSS,	/* floor of the peer's MSS option */
 };
 
 static inline const char *peer_knob_path(int proto, enum peer_knob k)
@@ -756,6 +757,7 @@ static inline const char *peer_knob_path(int proto, enum peer_knob k)
 		[PEER_WINDOW_SCALING] = "/proc/sys/net/ipv4/tcp_window_scaling",
 		[PEER_INVALID_RATELIMIT_MS] = "/proc/sys/net/ipv4/tcp_invalid_ratelimit",
 		[PEER_FIN_TIMEOUT] = "/proc/sys/net/ipv4/tcp_fin_timeout",
+		[PEER_MIN_SND_MSS] = "/proc/sys/net/ipv4/tcp_min_snd_mss",
 	};
 	static const char * const xtcp[] = {
 		[PEER_SYN_RETRIES] = "/proc/sys/net/xtcp/syn_retries",
@@ -766,6 +768,7 @@ static inline const char *peer_knob_path(int proto, enum peer_knob k)
 		[PEER_WINDOW_SCALING] = "/proc/sys/net/xtcp/window_scaling",
 		[PEER_INVALID_RATELIMIT_MS] = "/proc/sys/net/xtcp/invalid_ratelimit_ms",
 		[PEER_FIN_TIMEOUT] = "/proc/sys/net/xtcp/fin_timeout",
+		[PEER_MIN_SND_MSS] = "/proc/sys/net/xtcp/min_snd_mss",
 	};
 
 	return proto == IPPROTO_TCP ? tcp[k] : xtcp[k];

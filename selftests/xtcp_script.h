@@ -205,16 +205,22 @@ static inline struct seg pdata(const struct script *c, uint32_t off, int len,
 	return s;
 }
 
-/* A SYN from the peer's port with sequence number @seq, MSS PEER_MSS. */
-static inline struct seg psyn(uint32_t seq)
+/* A SYN from the peer's port with sequence number @seq, MSS @mss. */
+static inline struct seg psyn_mss(uint32_t seq, uint16_t mss)
 {
 	struct seg s = {
 		.sport = PPORT, .dport = LPORT, .seq = seq,
 		.flags = SEG_SYN, .win = PEER_WIN,
 	};
 
-	seg_opt_mss(&s, PEER_MSS);
+	seg_opt_mss(&s, mss);
 	return s;
+}
+
+/* A SYN from the peer's port with sequence number @seq, MSS PEER_MSS. */
+static inline struct seg psyn(uint32_t seq)
+{
+	return psyn_mss(seq, PEER_MSS);
 }
 
 /*
@@ -308,16 +314,16 @@ static inline void check_seg(struct __test_metadata *_metadata, struct peer *p,
 
 /*
  * Passive open: the stack listens on LPORT; the peer's SYN carries MSS
- * PEER_MSS, a window scale option of shift @wscale unless it is -1, and
+ * @mss, a window scale option of shift @wscale unless it is -1, and
  * window PEER_WIN; the final ACK and every later peer segment window field
  * @win. Returns with the connection accepted (c->cfd, non-blocking), and
  * the SYN-ACK in c->synack.
  */
-static inline void script_establish(struct __test_metadata *_metadata,
-				    struct script *c, int proto, int wscale,
-				    uint16_t win)
+static inline void script_establish_mss(struct __test_metadata *_metadata,
+					struct script *c, int proto, uint16_t mss,
+					int wscale, uint16_t win)
 {
-	struct seg syn = psyn(PEER_ISN);
+	struct seg syn = psyn_mss(PEER_ISN, mss);
 	struct seg ack;
 
 	c->lfd = listen_on(proto, LPORT);
@@ -336,6 +342,14 @@ static inline void script_establish(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, peer_send(&c->p, &ack));
 	c->cfd = accept_wait(c->lfd, REPLY_MS);
 	ASSERT_LE(0, c->cfd) TH_LOG("accept: %s", strerror(-c->cfd));
+}
+
+/* Passive open with the peer's MSS PEER_MSS (script_establish_mss()). */
+static inline void script_establish(struct __test_metadata *_metadata,
+				    struct script *c, int proto, int wscale,
+				    uint16_t win)
+{
+	script_establish_mss(_metadata, c, proto, PEER_MSS, wscale, win);
 }
 
 /* Counter @name by xtcp's name, TCP's equivalent for the tcp variant. */

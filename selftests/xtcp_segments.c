@@ -5,7 +5,8 @@
  * out-of-order data, a filled hole or a segment beyond the window), when
  * it retransmits (exponential RTO backoff, fast retransmit on the third
  * duplicate ACK), how it respects the peer's window (zero-window probes,
- * window scaling), and the counters that record it.
+ * window scaling, no window from an old ACK), and the counters that
+ * record it.
  *
  * Every test runs in a network namespace of its own where the scripted
  * peer of xtcp_peer.h plays the remote host 10.0.0.2 behind a TUN device.
@@ -433,6 +434,61 @@ TEST_F(seg, zero_window_probes)
 	CHECK_SEG(&s, SEG_ACK | SEG_PSH, self->c.iss + 1 + 2 * PEER_MSS, PEER_ISN + 1, PEER_MSS);
 	EXPECT_TRUE(stack_data_ok(&s, 2 * PEER_MSS));
 	ack = pseg(&self->c, SEG_ACK, 0, 3 * PEER_MSS);
+	SEND(&ack);
+	SILENCE(SILENCE_MS, "after everything was acknowledged");
+}
+
+/*
+ * An old ACK does not move the send window (RFC 9293 §3.10.7.4, fifth: an
+ * ACK below SND.UNA is a duplicate and can be ignored; the window is
+ * updated only if SND.UNA =< SEG.ACK =< SND.NXT; Linux's tcp_ack() takes
+ * no window from it either). The stack sends 100 bytes, acknowledged; the
+ * peer sends 100 bytes, then 100 more on a segment that acknowledges 50
+ * bytes less (SND.UNA - 50: old, yet not so old as to be refused, RFC 5961
+ * §5.2) and says window 0. Both segments' data is taken: recv() returns
+ * the 200 bytes. The window stays open: the 100 bytes the program then
+ * writes go at once (IMMEDIATE_MS), <SEQ=ISS+101><ACK=peer ISN+201>, not
+ * held for a zero-window probe (a pure ACK <SEQ=ISS+100> after 200 ms).
+ * A delayed ACK of the peer's data may go first.
+ */
+TEST_F(seg, old_ack_keeps_window)
+{
+	struct seg s, d, ack;
+	uint8_t buf[400];
+	uint64_t t;
+	int i;
+
+	establish(_metadata, self, variant, -1, PEER_WIN);
+	ASSERT_EQ(100, send_stream(self->c.cfd, 0, 100));
+	RECV(&s, REPLY_MS, "data");
+	CHECK_SEG(&s, SEG_ACK | SEG_PSH, self->c.iss + 1, PEER_ISN + 1, 100);
+	ack = pseg(&self->c, SEG_ACK, 0, 100);
+	SEND(&ack);
+
+	d = pdata(&self->c, 0, 100, 100);
+	SEND(&d);
+	self->c.win = 0;
+	d = pdata(&self->c, 100, 100, 50);
+	SEND(&d);
+	ASSERT_EQ(200, recv_wait(self->c.cfd, buf, 200, REPLY_MS));
+	for (i = 0; i < 200; i++)
+		if (buf[i] != stream_byte(true, i))
+			break;
+	EXPECT_EQ(200, i) TH_LOG("byte %d of the stream differs", i);
+
+	ASSERT_EQ(100, send_stream(self->c.cfd, 100, 100));
+	t = peer_now_ns();
+	RECV(&s, REPLY_MS, "data after the old ACK");
+	if (!s.len && s.seq == self->c.iss + 101) {
+		CHECK_SEG(&s, SEG_ACK, self->c.iss + 101, PEER_ISN + 201, 0);
+		RECV(&s, REPLY_MS, "data after the old ACK");
+	}
+	CHECK_SEG(&s, SEG_ACK | SEG_PSH, self->c.iss + 101, PEER_ISN + 201, 100);
+	EXPECT_TRUE(stack_data_ok(&s, 100)) TH_LOG("payload of %s", peer_fmt(&self->c.p, &s));
+	EXPECT_GE(IMMEDIATE_MS, ms_since(t, &s)) TH_LOG("data after %.1f ms", ms_since(t, &s));
+
+	self->c.win = PEER_WIN;
+	ack = pseg(&self->c, SEG_ACK, 200, 200);
 	SEND(&ack);
 	SILENCE(SILENCE_MS, "after everything was acknowledged");
 }

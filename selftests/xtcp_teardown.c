@@ -6,7 +6,7 @@
  * at once (CLOSING), half-close, a FIN riding on data, FIN retransmission,
  * what a TIME_WAIT entry answers (a retransmitted FIN, a RST, an old and a
  * new SYN), and RFC 5961's challenge ACKs for a RST or SYN inside the
- * window of an established connection.
+ * window of an established connection and for an ACK too old (§5.2).
  *
  * Every test runs in a network namespace of its own where the scripted
  * peer of xtcp_peer.h plays the remote host 10.0.0.2 behind a TUN device.
@@ -626,6 +626,55 @@ TEST_F(tear, challenge_ack_ratelimit)
 	SEND(&rst);
 	RECV(&s, IMMEDIATE_MS, "challenge ACK after the rate limit");
 	CHECK_SEG(&s, SEG_ACK, self->c.iss + 1, PEER_ISN + 1, 0);
+	EXPECT_EQ(challenges + 2, COUNTER("ChallengeAcks"));
+}
+
+/*
+ * An ACK too old to be true (RFC 5961 §5.2, blind data injection): an
+ * ACK is acceptable from SND.UNA - MAX.SND.WND to SND.NXT; anything older
+ * gets a challenge ACK and the segment is dropped. Linux's tcp_ack() (6.1
+ * and 6.12 alike) also takes no ACK older than all it has had
+ * acknowledged: the bound is SND.UNA - min(MAX.SND.WND, bytes acked).
+ * After the stack's 100 bytes, acknowledged (MAX.SND.WND is 65535), the
+ * peer sends its first 100 bytes with ACK = SND.UNA - 2^29, then again
+ * with ACK = ISS = SND.UNA - 101 (before the stack's first byte): each
+ * gets a challenge ACK <SEQ=SND.NXT=ISS+101><ACK=RCV.NXT=peer ISN+1> at
+ * once, the data is not taken (recv() finds nothing), ChallengeAcks (TCP:
+ * TCPChallengeACK) moves by 2. The same bytes with ACK = ISS + 1 =
+ * SND.UNA - 100 (old, yet acceptable) are then taken and acknowledged, no
+ * challenge. Rate limits off, as in challenge_ack.
+ */
+TEST_F(tear, challenge_ack_old_ack)
+{
+	static const uint32_t too_old[] = { 100 - (1u << 29), (uint32_t)-1 };
+	struct seg s, d;
+	long challenges;
+	uint8_t buf[200];
+	int i;
+
+	ASSERT_EQ(0, peer_knob_set(variant->proto, PEER_INVALID_RATELIMIT_MS, 0));
+	ASSERT_EQ(0, tcp_only_knob(variant->proto, "tcp_challenge_ack_limit", "2147483647"));
+	establish(_metadata, self, variant);
+	stack_sends(_metadata, self, 100);
+	challenges = COUNTER("ChallengeAcks");
+	EXPECT_LE(0, challenges) TH_LOG("no counter ChallengeAcks");
+
+	for (i = 0; i < 2; i++) {
+		d = pdata(&self->c, 0, 100, too_old[i]);
+		SEND(&d);
+		RECV(&s, IMMEDIATE_MS, "challenge ACK for an ACK too old");
+		CHECK_SEG(&s, SEG_ACK, self->c.iss + 101, PEER_ISN + 1, 0);
+		EXPECT_EQ(-EAGAIN, recv_once(self->c.cfd, 0))
+			TH_LOG("the data of ACK ISS+1%+d was taken", (int32_t)too_old[i]);
+	}
+	EXPECT_EQ(challenges + 2, COUNTER("ChallengeAcks"));
+
+	d = pdata(&self->c, 0, 100, 0);
+	SEND(&d);
+	ASSERT_EQ(100, recv_wait(self->c.cfd, buf, 100, REPLY_MS));
+	EXPECT_EQ(0, memcmp(buf, d.data, 100));
+	RECV(&s, DELACK_MAX_MS, "ACK of the data with an old but acceptable ACK");
+	CHECK_SEG(&s, SEG_ACK, self->c.iss + 101, PEER_ISN + 101, 0);
 	EXPECT_EQ(challenges + 2, COUNTER("ChallengeAcks"));
 }
 

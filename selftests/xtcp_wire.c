@@ -352,6 +352,68 @@ TEST_F(wire, bad_final_ack)
 }
 
 /*
+ * The final ACK of the handshake may carry data, and a FIN (RFC 9293
+ * §3.10.7.4: in SYN-RECEIVED an acceptable ACK enters ESTABLISHED and
+ * processing continues, with the segment text, seventh, and the FIN bit,
+ * eighth; Linux's tcp_child_process()). The peer's third segment is
+ * ACK|PSH with its first 100 bytes, FIN too if @fin. accept() returns the
+ * connection, and recv() right after it (MSG_DONTWAIT) returns the 100
+ * bytes, then end of stream if @fin (EAGAIN if not). The peer never
+ * resends them: the stack's first segment is the ACK of them (and of the
+ * FIN), <SEQ=ISS+1><ACK=peer ISN+1+100(+1)>, delayed at most
+ * DELACK_MAX_MS after the peer's segment; then nothing.
+ */
+static void check_final_ack_carries(struct __test_metadata *_metadata,
+				    FIXTURE_DATA(wire) *self,
+				    const FIXTURE_VARIANT(wire) *variant, bool fin)
+{
+	struct seg syn = psyn(PEER_ISN), d, s;
+	uint8_t buf[200];
+	uint64_t t;
+	ssize_t n;
+
+	self->c.lfd = listen_on(variant->proto, LPORT);
+	ASSERT_LE(0, self->c.lfd) TH_LOG("listen: %s", strerror(-self->c.lfd));
+	SEND(&syn);
+	RECV(&self->c.synack, REPLY_MS, "SYN-ACK");
+	CHECK_SEG(&self->c.synack, SEG_SYN | SEG_ACK, self->c.synack.seq, PEER_ISN + 1, 0);
+	self->c.iss = self->c.synack.seq;
+	self->c.win = PEER_WIN;
+
+	d = pdata(&self->c, 0, 100, 0);
+	if (fin)
+		d.flags |= SEG_FIN;
+	SEND(&d);
+	t = peer_now_ns();
+	self->c.cfd = accept_wait(self->c.lfd, REPLY_MS);
+	ASSERT_LE(0, self->c.cfd) TH_LOG("accept: %s", strerror(-self->c.cfd));
+	n = recv(self->c.cfd, buf, sizeof(buf), MSG_DONTWAIT);
+	EXPECT_EQ(100, n) TH_LOG("recv() right after accept(): %s",
+				 n < 0 ? strerror(errno) : "not the 100 bytes");
+	if (n == 100)
+		EXPECT_EQ(0, memcmp(buf, d.data, 100));
+	EXPECT_EQ(fin ? 0 : -EAGAIN, recv_once(self->c.cfd, 0))
+		TH_LOG("after the data: %s", fin ? "no end of stream" : "more");
+
+	RECV(&s, DELACK_MAX_MS, "ACK of what the final ACK carried");
+	CHECK_SEG(&s, SEG_ACK, self->c.iss + 1, PEER_ISN + 1 + 100 + fin, 0);
+	EXPECT_GE(DELACK_MAX_MS, ms_since(t, &s)) TH_LOG("ACK after %.1f ms", ms_since(t, &s));
+	ksft_print_msg("ACK of the data%s %.1f ms after the final ACK\n",
+		       fin ? " and FIN" : "", ms_since(t, &s));
+	SILENCE(SILENCE_MS, "after the ACK");
+}
+
+TEST_F(wire, final_ack_with_data)
+{
+	check_final_ack_carries(_metadata, self, variant, false);
+}
+
+TEST_F(wire, final_ack_with_data_fin)
+{
+	check_final_ack_carries(_metadata, self, variant, true);
+}
+
+/*
  * No socket: a segment with ACK gets RST seq = its ack; one without gets
  * RST|ACK seq 0 ack = seq + SYN + data + FIN; a RST gets nothing.
  */
@@ -578,6 +640,86 @@ TEST_F(wire, simultaneous_open)
 		CHECK_SEG(&s, SEG_ACK, syn.seq + 1, PEER_ISN + 1, 0);
 		EXPECT_EQ(0, s.len);
 	}
+}
+
+/* --- the peer's MSS -------------------------------------------------------- */
+
+/*
+ * The send MSS has a floor (CVE-2019-11479: a peer announcing MSS 1 would
+ * have the stack cut its data into 1-byte segments, a header and a buffer
+ * each). RFC 9293 §3.7.1 takes the peer's MSS option as the largest
+ * segment it accepts; Linux raises it to net.ipv4.tcp_min_snd_mss (48 by
+ * default, the least allowed), xtcp to net.xtcp.min_snd_mss (the same
+ * default and range). Linux then takes the options of its data segments
+ * off (12 bytes of timestamps: off here, peer_plain_tcp()); xtcp's data
+ * segments carry none. So with either, a data segment carries
+ * max(MSS option, floor) bytes: the program writes four such segments'
+ * worth, and the peer sees four segments of exactly that size (the
+ * initial window is ten).
+ */
+static void check_seg_size(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(wire) *self, int size)
+{
+	struct seg s;
+	int i;
+
+	ASSERT_EQ(4 * size, send_stream(self->c.cfd, 0, 4 * size));
+	for (i = 0; i < 4; i++) {
+		RECV(&s, REPLY_MS, "data segment");
+		/* Linux sets PSH on the last segment of a write only */
+		CHECK_SEG(&s, s.flags & SEG_PSH ? SEG_ACK | SEG_PSH : SEG_ACK,
+			  self->c.iss + 1 + i * size, PEER_ISN + 1, size);
+		EXPECT_TRUE(stack_data_ok(&s, i * size))
+			TH_LOG("payload of %s", peer_fmt(&self->c.p, &s));
+	}
+}
+
+/* Passive open, the SYN's MSS option @mss: segments of @size bytes. */
+#define PEER_MSS_TEST(mss, size)					\
+	TEST_F(wire, peer_mss_##mss)					\
+	{								\
+		script_establish_mss(_metadata, &self->c, variant->proto, \
+				     mss, -1, PEER_WIN);		\
+		check_seg_size(_metadata, self, size);			\
+	}
+
+PEER_MSS_TEST(1, 48)
+PEER_MSS_TEST(47, 48)
+PEER_MSS_TEST(48, 48)
+PEER_MSS_TEST(536, 536)
+
+/* Active open, the SYN-ACK's MSS option 1: segments of 48 bytes. */
+TEST_F(wire, peer_mss_1_synack)
+{
+	struct seg syn, sa, ack;
+	int err;
+
+	self->c.cfd = connect_start(variant->proto, PPORT);
+	ASSERT_LE(0, self->c.cfd) TH_LOG("connect: %s", strerror(-self->c.cfd));
+	RECV(&syn, REPLY_MS, "SYN");
+	CHECK_SEG(&syn, SEG_SYN, syn.seq, 0, 0);
+	sa = seg_make(PPORT, syn.sport, SEG_SYN | SEG_ACK, PEER_ISN, syn.seq + 1);
+	sa.optlen = 0;
+	seg_opt_mss(&sa, 1);
+	SEND(&sa);
+	RECV(&ack, REPLY_MS, "ACK of the SYN-ACK");
+	CHECK_SEG(&ack, SEG_ACK, syn.seq + 1, PEER_ISN + 1, 0);
+	err = connect_wait(self->c.cfd, REPLY_MS);
+	ASSERT_EQ(0, err) TH_LOG("connect: %s", connect_str(err));
+	self->c.iss = syn.seq;
+	check_seg_size(_metadata, self, 48);
+}
+
+/*
+ * The floor is a sysctl of each namespace, 48..65535 for both stacks:
+ * 47 is refused (EINVAL); at 100, MSS option 1 gives 100-byte segments.
+ */
+TEST_F(wire, peer_mss_floor_sysctl)
+{
+	EXPECT_EQ(-EINVAL, peer_knob_set(variant->proto, PEER_MIN_SND_MSS, 47));
+	ASSERT_EQ(0, peer_knob_set(variant->proto, PEER_MIN_SND_MSS, 100));
+	script_establish_mss(_metadata, &self->c, variant->proto, 1, -1, PEER_WIN);
+	check_seg_size(_metadata, self, 100);
 }
 
 /* --- malformed segments ----------------------------------------------------- */

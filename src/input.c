@@ -6,6 +6,8 @@
  *   no socket        xtcp_v4_rcv() -> RST reply       §3.10.7.1 CLOSED
  *   LISTEN           xtcp_conn_request() (listen.c)    §3.10.7.2
  *   SYN_RECV entry   xtcp_req_rcv() (listen.c)         §3.10.7.4
+ *                    (its final ACK's text and FIN: the new connection's,
+ *                    xtcp_rcv_locked())
  *   SYN_SENT         xtcp_rcv_synsent()                §3.10.7.3
  *   SYN_RECV socket, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT,
  *   CLOSING, LAST_ACK
@@ -82,7 +84,8 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 
 	xs->irs = h->seq;
 	xs->rcv_nxt = h->seq + 1;
-	xs->mss = min_t(u16, h->mss ? h->mss : XTCP_DEFAULT_MSS, xs->advmss);
+	xs->mss = xtcp_snd_mss(h->mss, xs->advmss,
+			       READ_ONCE(xtcp_pernet(sock_net(sk))->sysctl.min_snd_mss));
 	/* RFC 7323 §2.2: scaling only if both SYNs offer it */
 	if (xs->ws_sent && h->has_ws) {
 		xs->snd_wscale = h->ws;
@@ -116,29 +119,44 @@ static bool xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 
 /*
  * The ACK field of an acceptable segment in ESTABLISHED (RFC 9293
- * §3.10.7.4, fifth): new data acknowledged (RTT sample, congestion window,
- * retransmission timer), or a duplicate ACK (fast retransmit, RFC 5681
- * §3.2); then the send window (SND.WL1/WL2 rule). False if the ACK
- * acknowledges what was never sent: the segment is dropped.
+ * §3.10.7.4, fifth; xtcp_ack_kind()): new data acknowledged (RTT sample,
+ * congestion window, retransmission timer), or a duplicate ACK at SND.UNA
+ * (fast retransmit, RFC 5681 §3.2); then the send window (SND.WL1/WL2
+ * rule). An older ACK is ignored, window included, and the segment's text
+ * processed. False if the segment is dropped: its ACK acknowledges what
+ * was never sent (answered with an ACK), or is older than SND.UNA -
+ * MAX.SND.WND (answered with a challenge ACK, RFC 5961 §5.2).
  */
 static bool xtcp_ack(struct sock *sk, const struct xtcp_hdr *h, u32 len)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 wnd = (u32)h->window << xs->snd_wscale;	/* RFC 7323 §2.3 */
 	struct net *net = sock_net(sk);
+	enum xtcp_ack_kind kind;
 	unsigned int todo = 0;
 	u32 ack = h->ack;
 
-	if (xtcp_seq_after(ack, xs->snd_max)) {
+	kind = xtcp_ack_kind(ack, xs->snd_una, xs->snd_max, xs->max_window,
+			     xs->bytes_acked);
+	switch (kind) {
+	case XTCP_ACK_UNSENT:
 		xtcp_send_ack(sk);
 		return false;
+	case XTCP_ACK_TOO_OLD:
+		xtcp_send_challenge_ack(sk);
+		return false;
+	case XTCP_ACK_OLD:
+		return true;	/* a duplicate: nothing, not even the window */
+	default:
+		break;
 	}
 	xs->probes_out = 0;	/* the peer is alive */
-	if (xtcp_seq_after(ack, xs->snd_una)) {
+	if (kind == XTCP_ACK_NEW) {
 		u32 acked = ack - xs->snd_una;
 		bool rexmit = xtcp_clean_rtx_queue(sk, ack);
 
 		xs->snd_una = ack;
+		xs->bytes_acked += acked;
 		if (xtcp_seq_before(xs->snd_nxt, ack))
 			xs->snd_nxt = ack;
 		if (xs->rtt_timing && !xtcp_seq_before(ack, xs->rtt_seq)) {
@@ -153,8 +171,7 @@ static bool xtcp_ack(struct sock *sk, const struct xtcp_hdr *h, u32 len)
 		else
 			xtcp_rtx_timer_arm(sk);
 		sk->sk_write_space(sk);
-	} else if (ack == xs->snd_una && !len && wnd == xs->snd_wnd &&
-		   xs->snd_max != xs->snd_una) {
+	} else if (!len && wnd == xs->snd_wnd && xs->snd_max != xs->snd_una) {
 		todo = xtcp_cc_on_dupack(&xs->cc, ack, xs->snd_max,
 					 xs->snd_max - xs->snd_una);
 		if (todo & XTCP_CC_RETRANSMIT)
@@ -168,6 +185,7 @@ static bool xtcp_ack(struct sock *sk, const struct xtcp_hdr *h, u32 len)
 				       0, 0);
 		xtcp_retransmit_head(sk);
 	}
+	/* the window, from SND.UNA =< SEG.ACK =< SND.NXT only (old: above) */
 	if (xtcp_seq_before(xs->snd_wl1, h->seq) ||
 	    (xs->snd_wl1 == h->seq && !xtcp_seq_before(ack, xs->snd_wl2))) {
 		xs->snd_wnd = wnd;
@@ -666,16 +684,31 @@ bad:
 	return false;
 }
 
-/* Hand @skb to connection @sk (referenced): now, or on its backlog. */
-static void xtcp_rcv_established(struct sock *sk, struct sk_buff *skb)
+/**
+ * xtcp_rcv_locked() - hand a segment to a connection the caller has locked
+ * @sk: the connection, locked with bh_lock_sock() (softirq)
+ * @skb: the segment, parsed; consumed
+ *
+ * Processed now, or, if a process owns the socket, queued on its backlog
+ * for release_sock() (dropped if the backlog is full). Also for the
+ * segment that completed a passive open, on the connection it made
+ * (xtcp_req_rcv()).
+ */
+void xtcp_rcv_locked(struct sock *sk, struct sk_buff *skb)
 {
-	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {
 		xtcp_rcv_state_process(sk, skb);
 	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
 				  READ_ONCE(sk->sk_sndbuf))) {
 		kfree_skb(skb);
 	}
+}
+
+/* Hand @skb to connection @sk (referenced): now, or on its backlog. */
+static void xtcp_rcv_established(struct sock *sk, struct sk_buff *skb)
+{
+	bh_lock_sock_nested(sk);
+	xtcp_rcv_locked(sk, skb);
 	bh_unlock_sock(sk);
 }
 
@@ -728,8 +761,11 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 	req = xtcp_lookup_req(net, iph->saddr, htons(h->sport), iph->daddr,
 			      htons(h->dport));
 	if (req) {
-		xtcp_req_rcv(req, skb);
+		bool consumed = xtcp_req_rcv(req, skb);
+
 		xtcp_req_put(req);
+		if (consumed)
+			return 0;
 		goto discard;
 	}
 	sk = xtcp_lookup_listener(net, iph->daddr, htons(h->dport),

@@ -178,7 +178,8 @@ void xtcp_conn_request(struct sock *sk, struct sk_buff *skb)
 	req->irs = h->seq;
 	req->iss = xtcp_new_isn(req->laddr, req->raddr, req->lport, req->rport);
 	req->advmss = xtcp_user_mss(sk, dst_metric_advmss(&rt->dst));
-	req->mss = min_t(u16, h->mss ? h->mss : XTCP_DEFAULT_MSS, req->advmss);
+	req->mss = xtcp_snd_mss(h->mss, req->advmss,
+				READ_ONCE(xtcp_pernet(net)->sysctl.min_snd_mss));
 	/* window scaling (RFC 7323 §2.2): if the SYN offers it and we do */
 	req->ws_ok = h->has_ws &&
 		     READ_ONCE(xtcp_pernet(net)->sysctl.window_scaling);
@@ -245,8 +246,9 @@ static void xtcp_req_dequeue(struct xtcp_req *req)
 
 /*
  * The final ACK of @req's handshake: a child socket, ESTABLISHED, with two
- * references (one is the caller's). Listener's queue_lock held. NULL
- * without memory.
+ * references (one is the caller's), still locked (bh_lock_sock(), by
+ * sk_clone_lock()): the caller processes the ACK on it, then unlocks it.
+ * Listener's queue_lock held. NULL without memory.
  */
 static struct sock *xtcp_create_child(struct xtcp_req *req, u32 snd_wnd)
 {
@@ -257,7 +259,6 @@ static struct sock *xtcp_create_child(struct xtcp_req *req, u32 snd_wnd)
 	child = sk_clone_lock(sk, GFP_ATOMIC);
 	if (!child)
 		return NULL;
-	__acquire(&child->sk_lock.slock);	/* sk_clone_lock() locked it */
 	cxs = xtcp_sk(child);
 	inet = inet_sk(child);
 	/* nothing of the listener's own state carries over */
@@ -298,7 +299,6 @@ static struct sock *xtcp_create_child(struct xtcp_req *req, u32 snd_wnd)
 	xtcp_inherit_port(child, sk);
 	xtcp_set_state(child, TCP_ESTABLISHED);
 	xtcp_hash(child);
-	bh_unlock_sock(child);
 	return child;
 }
 
@@ -306,16 +306,21 @@ static struct sock *xtcp_create_child(struct xtcp_req *req, u32 snd_wnd)
  * xtcp_req_rcv() - a segment for a half-open entry (RFC 9293 §3.10.7.4,
  * SYN-RECEIVED)
  * @req: the entry (referenced by the caller)
- * @skb: the segment, parsed; not consumed
+ * @skb: the segment, parsed; consumed only if true is returned
  *
  * The retransmitted SYN: the SYN-ACK is sent again, nothing new is made.
  * An acceptable RST removes the entry. An ACK must acknowledge our ISN+1
  * exactly, else it is answered with <SEQ=SEG.ACK><CTL=RST>. The right ACK
  * makes a child on the accept queue, or, if that queue is full, leaves the
  * entry for its SYN-ACK retransmission (or resets it with
- * net.xtcp.abort_on_overflow=1).
+ * net.xtcp.abort_on_overflow=1). The child then processes that ACK as its
+ * first segment in ESTABLISHED (§3.10.7.4, fifth: "continue processing"),
+ * so data and a FIN riding on it are received, as by Linux's
+ * tcp_child_process(); the listener's owner is woken after that.
+ *
+ * Return: true if @skb went to the new connection (consumed).
  */
-void xtcp_req_rcv(struct xtcp_req *req, struct sk_buff *skb)
+bool xtcp_req_rcv(struct xtcp_req *req, struct sk_buff *skb)
 {
 	const struct xtcp_hdr *h = &XTCP_SKB_CB(skb)->h;
 	struct sock *sk = req->listener, *child = NULL;
@@ -393,10 +398,19 @@ out:
 		xtcp_req_unhash(net, req);
 		xtcp_req_put(req);	/* the queue's reference */
 	}
-	if (child) {
-		sock_put(child);	/* sk_clone_lock()'s caller reference */
-		sk->sk_data_ready(sk);
-	}
+	if (!child)
+		return false;
+	/*
+	 * Locked since sk_clone_lock() in xtcp_create_child(), so no process
+	 * owns the child yet, and a recv() right after accept() waits for
+	 * this segment's data.
+	 */
+	__acquire(&child->sk_lock.slock);
+	xtcp_rcv_locked(child, skb);
+	bh_unlock_sock(child);
+	sock_put(child);	/* sk_clone_lock()'s caller reference */
+	sk->sk_data_ready(sk);
+	return true;
 }
 
 /* Wait for the accept queue to fill; socket locked. */

@@ -409,7 +409,7 @@ void xtcp_send_fin(struct sock *sk)
 }
 
 /**
- * xtcp_send_challenge_ack() - answer a suspicious RST or SYN (RFC 5961)
+ * xtcp_send_challenge_ack() - answer a suspicious RST, SYN or ACK (RFC 5961)
  * @sk: a synchronized socket, locked
  *
  * <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>: a peer that really sent it resends

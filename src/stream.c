@@ -79,6 +79,7 @@ void xtcp_stream_init(struct sock *sk, u32 snd_wnd)
 	xs->snd_wl1 = xs->rcv_nxt;
 	xs->snd_wl2 = xs->snd_una;
 	xs->max_window = snd_wnd;
+	xs->bytes_acked = 0;
 	xs->rcv_wup = xs->rcv_nxt;
 	xs->copied_seq = xs->rcv_nxt;
 	xs->rcv_wnd = 0;

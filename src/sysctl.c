@@ -39,6 +39,7 @@ static struct xtcp_sysctl xtcp_sysctl_defaults = {
 	.max_tw_buckets		= XTCP_EHASH_SIZE / 2,
 	.max_orphans		= XTCP_EHASH_SIZE / 2,
 	.invalid_ratelimit_ms	= 500,	/* net.ipv4.tcp_invalid_ratelimit */
+	.min_snd_mss		= XTCP_MIN_SND_MSS, /* net.ipv4.tcp_min_snd_mss */
 };
 
 static int xtcp_msl_ms_max = 600000;
@@ -46,6 +47,10 @@ static int xtcp_fin_timeout_max = 3600;
 static int xtcp_ratelimit_ms_max = 60000;
 
 static int xtcp_delack_ms_max = 1000;
+
+/* Linux's tcp_min_snd_mss range: TCP_MIN_SND_MSS..65535 */
+static int xtcp_min_snd_mss_min = XTCP_MIN_SND_MSS;
+static int xtcp_min_snd_mss_max = U16_MAX;
 
 static int xtcp_syn_retries_max = 127;		/* Linux's MAX_TCP_SYNCNT */
 static int xtcp_synack_retries_max = 255;	/* Linux stores it in a u8 */
@@ -79,6 +84,7 @@ static struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL_INT(max_tw_buckets, SYSCTL_ZERO, &xtcp_backlog_max),
 	XTCP_SYSCTL_INT(max_orphans, SYSCTL_ZERO, &xtcp_backlog_max),
 	XTCP_SYSCTL_INT(invalid_ratelimit_ms, SYSCTL_ZERO, &xtcp_ratelimit_ms_max),
+	XTCP_SYSCTL_INT(min_snd_mss, &xtcp_min_snd_mss_min, &xtcp_min_snd_mss_max),
 	{ }	/* sentinel, for 6.1 */
 };
 

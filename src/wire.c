@@ -4,6 +4,7 @@
  * nothing but a header. Kernel-independent (see wire.h).
  */
 #include "wire.h"
+#include "seq.h"
 
 static u16 get16(const u8 *p)
 {
@@ -222,4 +223,63 @@ u32 xtcp_select_window(u32 free, u32 keep, u32 step, u8 wscale)
 	if (wnd < keep + step && (keep || wnd < step))
 		wnd = (keep + unit - 1) & ~(unit - 1);
 	return wnd < max ? wnd : max;
+}
+
+/**
+ * xtcp_snd_mss() - the send MSS of a new connection
+ * @peer_mss: the MSS option of the peer's SYN or SYN-ACK, 0 if it had none
+ * @advmss: the MSS we announce (from the route's MTU, or XTCP_MAXSEG)
+ * @min_snd_mss: the floor, net.xtcp.min_snd_mss
+ *
+ * RFC 9293 §3.7.1: no larger than the peer's MSS option (536 without one)
+ * nor than our own. Then raised to @min_snd_mss, as Linux raises it to
+ * tcp_min_snd_mss (CVE-2019-11479): a peer announcing MSS 1 must not make
+ * us send data a byte at a time, each byte costing a header and a buffer.
+ *
+ * Return: the send MSS, bytes.
+ */
+u16 xtcp_snd_mss(u16 peer_mss, u16 advmss, u16 min_snd_mss)
+{
+	u16 mss = peer_mss ? peer_mss : XTCP_DEFAULT_MSS;
+
+	if (mss > advmss)
+		mss = advmss;
+	return mss > min_snd_mss ? mss : min_snd_mss;
+}
+
+/**
+ * xtcp_ack_kind() - what the ACK field of a synchronized connection's
+ * segment acknowledges
+ * @ack: SEG.ACK
+ * @snd_una: SND.UNA
+ * @snd_nxt: SND.NXT: the highest sequence number sent so far
+ * @max_window: MAX.SND.WND, the largest window the peer has advertised
+ * @bytes_acked: how much of our data the peer has acknowledged in all
+ *
+ * RFC 9293 §3.10.7.4, fifth: an ACK above SND.NXT acknowledges what was
+ * never sent (the caller answers with an ACK and drops the segment); one
+ * above SND.UNA acknowledges new data; one below SND.UNA is a duplicate,
+ * to be ignored, and updates no window (only SND.UNA =< SEG.ACK =< SND.NXT
+ * does). RFC 5961 §5.2 (blind data injection) bounds the duplicates: an
+ * ACK below SND.UNA - MAX.SND.WND is refused (a challenge ACK, the
+ * segment dropped). As Linux's tcp_ack(), the bound is no further back
+ * than what the peer has ever acknowledged (@bytes_acked, when smaller):
+ * an ACK of sequence numbers before our first byte is refused too.
+ *
+ * Return: enum xtcp_ack_kind.
+ */
+enum xtcp_ack_kind xtcp_ack_kind(u32 ack, u32 snd_una, u32 snd_nxt,
+				 u32 max_window, u64 bytes_acked)
+{
+	u32 span = bytes_acked < max_window ? (u32)bytes_acked : max_window;
+
+	if (xtcp_seq_after(ack, snd_nxt))
+		return XTCP_ACK_UNSENT;
+	if (xtcp_seq_after(ack, snd_una))
+		return XTCP_ACK_NEW;
+	if (ack == snd_una)
+		return XTCP_ACK_SAME;
+	if (xtcp_seq_before(ack, snd_una - span))
+		return XTCP_ACK_TOO_OLD;
+	return XTCP_ACK_OLD;
 }

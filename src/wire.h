@@ -63,6 +63,18 @@ struct xtcp_hdr {
 	u8 ws;
 };
 
+/*
+ * What the ACK field of a synchronized connection's segment is (RFC 9293
+ * §3.10.7.4, fifth; RFC 5961 §5.2): xtcp_ack_kind().
+ */
+enum xtcp_ack_kind {
+	XTCP_ACK_NEW,		/* SND.UNA < SEG.ACK =< SND.NXT: news */
+	XTCP_ACK_SAME,		/* SEG.ACK = SND.UNA */
+	XTCP_ACK_OLD,		/* below SND.UNA, within bounds: a duplicate */
+	XTCP_ACK_TOO_OLD,	/* below SND.UNA - MAX.SND.WND: refused */
+	XTCP_ACK_UNSENT,	/* beyond SND.NXT: acknowledges nothing sent */
+};
+
 /* Why a header was rejected. */
 enum xtcp_parse_result {
 	XTCP_PARSE_OK = 0,
@@ -79,5 +91,8 @@ bool xtcp_rst_reply(const struct xtcp_hdr *in, u32 payload_len,
 		    struct xtcp_hdr *out);
 u32 xtcp_backoff_ms(u32 base_ms, unsigned int n, u32 max_ms);
 u32 xtcp_select_window(u32 free, u32 keep, u32 step, u8 wscale);
+u16 xtcp_snd_mss(u16 peer_mss, u16 advmss, u16 min_snd_mss);
+enum xtcp_ack_kind xtcp_ack_kind(u32 ack, u32 snd_una, u32 snd_nxt,
+				 u32 max_window, u64 bytes_acked);
 
 #endif /* _XTCP_WIRE_H */

@@ -36,6 +36,11 @@
  *     where a segment for a socket owned by a process waits on its backlog.
  *   - A listener's queues change under its queue_lock only, never its
  *     socket lock, so softirq input never waits for a listener's owner.
+ *   - The one exception to the order: a connection made by a final ACK is
+ *     created locked (sk_clone_lock()) under its listener's queue_lock,
+ *     which is safe because nobody else can hold the new lock yet, and
+ *     stays locked after queue_lock is dropped until that ACK has been
+ *     processed on it (xtcp_req_rcv()).
  *   - sk_state is read with inet_sk_state_load() where the socket lock is
  *     not held (poll, lookups).
  */
@@ -74,6 +79,12 @@
 /* Linux's TCP_INIT_CWND, in segments: sizes the initial send buffer. */
 #define XTCP_INIT_CWND		10
 
+/*
+ * Linux's TCP_MIN_SND_MSS: the least net.xtcp.min_snd_mss, and its default
+ * (a segment of 40 bytes of options still carries 8 of data).
+ */
+#define XTCP_MIN_SND_MSS	48
+
 /* XTCP_MAXSEG limits, Linux's TCP_MIN_MSS and MAX_TCP_WINDOW. */
 #define XTCP_MIN_USER_MSS	88
 #define XTCP_MAX_USER_MSS	32767
@@ -111,6 +122,8 @@ struct xtcp_mib {
  *	finishing
  * @invalid_ratelimit_ms: least time between two challenge ACKs of a
  *	connection (RFC 5961 §7), 0 for none
+ * @min_snd_mss: the least send MSS, whatever MSS option the peer sent
+ *	(Linux's tcp_min_snd_mss)
  *
  * Documentation/sysctl.rst describes each; sysctl.c holds defaults and ranges.
  */
@@ -130,6 +143,7 @@ struct xtcp_sysctl {
 	int max_tw_buckets;
 	int max_orphans;
 	int invalid_ratelimit_ms;
+	int min_snd_mss;
 };
 
 /**
@@ -192,7 +206,8 @@ struct xtcp_listen_stats {
  * @irs: initial receive sequence number
  * @rcv_nxt: next sequence number expected
  * @copied_seq: next sequence number recv() returns
- * @mss: send MSS: the smaller of the peer's MSS option (or 536) and @advmss
+ * @mss: send MSS: the smaller of the peer's MSS option (or 536) and
+ *	@advmss, at least net.xtcp.min_snd_mss (xtcp_snd_mss())
  * @advmss: the MSS this end announces, from the route's MTU
  * @write_seq: sequence number after the last byte queued by send()
  * @snd_max: highest sequence number sent (SND.NXT goes back to SND.UNA
@@ -202,6 +217,8 @@ struct xtcp_listen_stats {
  * @snd_wl2: acknowledgment number of that segment
  * @rcv_wup: @rcv_nxt when our window was last advertised
  * @rcv_wnd: the window advertised then
+ * @bytes_acked: bytes of ours the peer has acknowledged, in all (bounds
+ *	the ACKs taken, RFC 5961 §5.2: xtcp_ack_kind())
  * @max_window: the largest window the peer has advertised (sender
  *	silly-window avoidance, RFC 9293 §3.8.6.2.1)
  * @rcv_mss: the largest segment received so far (delayed ACK's "full
@@ -267,6 +284,7 @@ struct xtcp_sock {
 	u32 rtt_stamp;
 	bool rtt_timing;
 	u32 max_window;
+	u64 bytes_acked;
 	u32 rcv_mss;
 	u16 mss;
 	u16 advmss;
@@ -315,7 +333,7 @@ struct xtcp_sock {
  * @rport: remote port
  * @iss: our initial sequence number (the SYN-ACK's)
  * @irs: theirs (the SYN's)
- * @mss: send MSS
+ * @mss: send MSS (xtcp_snd_mss())
  * @advmss: MSS we announced
  * @snd_wscale: the peer's window scale, if both sides offered scaling
  * @rcv_wscale: ours, likewise (0: no scaling)
@@ -479,6 +497,7 @@ bool xtcp_tw_unhash(struct net *net, struct xtcp_tw *tw);
 /* input.c */
 int xtcp_v4_rcv(struct sk_buff *skb);
 int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb);
+void xtcp_rcv_locked(struct sock *sk, struct sk_buff *skb);
 
 /* output.c */
 u32 xtcp_new_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
@@ -535,7 +554,7 @@ void xtcp_ack_snd_check(struct sock *sk, bool now);
 int xtcp_listen(struct socket *sock, int backlog);
 void xtcp_listen_stop(struct sock *sk);
 void xtcp_conn_request(struct sock *sk, struct sk_buff *skb);
-void xtcp_req_rcv(struct xtcp_req *req, struct sk_buff *skb);
+bool xtcp_req_rcv(struct xtcp_req *req, struct sk_buff *skb);
 void xtcp_req_put(struct xtcp_req *req);
 u32 xtcp_syn_queue_limit(const struct sock *sk);
 int xtcp_req_cache_init(void);

@@ -178,6 +178,57 @@ UNIT_TEST(backoff_doubles_and_caps)
 	CHECK(xtcp_backoff_ms(1, 255, 120000) == 120000);
 }
 
+/* RFC 9293 §3.7.1, then Linux's tcp_min_snd_mss floor (CVE-2019-11479). */
+UNIT_TEST(snd_mss_rules)
+{
+	/* the smaller of the peer's option and ours; 536 without an option */
+	CHECK(xtcp_snd_mss(1000, 1460, 48) == 1000);
+	CHECK(xtcp_snd_mss(9000, 1460, 48) == 1460);
+	CHECK(xtcp_snd_mss(0, 1460, 48) == XTCP_DEFAULT_MSS);
+	CHECK(xtcp_snd_mss(0, 88, 48) == 88);
+	/* never below the floor, even below our own MSS */
+	CHECK(xtcp_snd_mss(1, 1460, 48) == 48);
+	CHECK(xtcp_snd_mss(47, 1460, 48) == 48);
+	CHECK(xtcp_snd_mss(48, 1460, 48) == 48);
+	CHECK(xtcp_snd_mss(49, 1460, 48) == 49);
+	CHECK(xtcp_snd_mss(1, 1460, 100) == 100);
+	CHECK(xtcp_snd_mss(1000, 88, 100) == 100);
+	CHECK(xtcp_snd_mss(65535, 65535, 65535) == 65535);
+}
+
+/* RFC 9293 §3.10.7.4 (fifth) and RFC 5961 §5.2, as Linux's tcp_ack(). */
+UNIT_TEST(ack_kind_rules)
+{
+	const u32 una = 10000, nxt = 12000, win = 4000;
+
+	CHECK(xtcp_ack_kind(una + 1, una, nxt, win, 1 << 20) == XTCP_ACK_NEW);
+	CHECK(xtcp_ack_kind(nxt, una, nxt, win, 1 << 20) == XTCP_ACK_NEW);
+	CHECK(xtcp_ack_kind(nxt + 1, una, nxt, win, 1 << 20) == XTCP_ACK_UNSENT);
+	CHECK(xtcp_ack_kind(una, una, nxt, win, 1 << 20) == XTCP_ACK_SAME);
+	CHECK(xtcp_ack_kind(una, una, una, win, 0) == XTCP_ACK_SAME);
+	/* below SND.UNA: a duplicate down to SND.UNA - MAX.SND.WND */
+	CHECK(xtcp_ack_kind(una - 1, una, nxt, win, 1 << 20) == XTCP_ACK_OLD);
+	CHECK(xtcp_ack_kind(una - win, una, nxt, win, 1 << 20) == XTCP_ACK_OLD);
+	CHECK(xtcp_ack_kind(una - win - 1, una, nxt, win, 1 << 20) ==
+	      XTCP_ACK_TOO_OLD);
+	CHECK(xtcp_ack_kind(una - (1U << 29), una, nxt, win, 1 << 20) ==
+	      XTCP_ACK_TOO_OLD);
+	/* ... and no further back than what was ever acknowledged */
+	CHECK(xtcp_ack_kind(una - 100, una, nxt, win, 100) == XTCP_ACK_OLD);
+	CHECK(xtcp_ack_kind(una - 101, una, nxt, win, 100) == XTCP_ACK_TOO_OLD);
+	CHECK(xtcp_ack_kind(una - 1, una, nxt, win, 0) == XTCP_ACK_TOO_OLD);
+	CHECK(xtcp_ack_kind(una - 1, una, nxt, 0, 1 << 20) == XTCP_ACK_TOO_OLD);
+	/* across the wrap of the sequence space */
+	CHECK(xtcp_ack_kind(0xfffffff0, 0x10, 0x100, win, 1ULL << 40) ==
+	      XTCP_ACK_OLD);
+	CHECK(xtcp_ack_kind(0x10, 0xfffffff0, 0x100, win, 1ULL << 40) ==
+	      XTCP_ACK_NEW);
+	CHECK(xtcp_ack_kind(0x101, 0xfffffff0, 0x100, win, 1ULL << 40) ==
+	      XTCP_ACK_UNSENT);
+	CHECK(xtcp_ack_kind(0xfffffff0 - win - 1, 0xfffffff0, 0x100, win,
+			    1ULL << 40) == XTCP_ACK_TOO_OLD);
+}
+
 UNIT_TEST(seq_arithmetic_wraps)
 {
 	CHECK(xtcp_seq_before(1, 2) && !xtcp_seq_before(2, 1));
