@@ -46,7 +46,9 @@
 #include <poll.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <linux/sock_diag.h>
 
 #include "kselftest_harness.h"
 #include "xtcp_main.h"
@@ -237,6 +239,50 @@ TEST_F(seg, out_of_order_held)
 }
 
 /*
+ * Out-of-order segments that overlap (RFC 9293 §3.10.7.4: what is held is
+ * kept once; RFC 9293 §3.9: a receiver may hold segments beyond RCV.NXT
+ * in any order). Beyond a hole of bytes [0,100): [100,200), [300,400);
+ * [150,350), overlapping both and bringing [200,300); [120,130), all of it
+ * held already; [50,450), covering everything held and more on both
+ * sides; [450,500) with the peer's FIN. Each is acknowledged at once with
+ * RCV.NXT (a duplicate ACK), nothing is readable. Then [0,100): one ACK
+ * of all 500 bytes and the FIN at once, recv() returns the 500 bytes in
+ * order, every one right, then end of stream.
+ */
+TEST_F(seg, out_of_order_overlaps)
+{
+	static const uint32_t part[][2] = {
+		{ 100, 100 }, { 300, 100 }, { 150, 200 }, { 120, 10 }, { 50, 400 },
+		{ 450, 50 },
+	};
+	uint8_t buf[600];
+	struct seg d, a;
+	unsigned int i;
+
+	establish(_metadata, self, variant, -1, PEER_WIN);
+	for (i = 0; i < PEER_ARRAY_SIZE(part); i++) {
+		d = pdata(&self->c, part[i][0], part[i][1], 0);
+		if (i == PEER_ARRAY_SIZE(part) - 1)
+			d.flags |= SEG_FIN;
+		SEND(&d);
+		RECV(&a, IMMEDIATE_MS, "duplicate ACK for out-of-order data");
+		CHECK_SEG(&a, SEG_ACK, self->c.iss + 1, PEER_ISN + 1, 0);
+		EXPECT_EQ(EAGAIN, recv_nothing(self->c.cfd)) TH_LOG("after segment %u", i);
+	}
+
+	d = pdata(&self->c, 0, 100, 0);
+	SEND(&d);
+	RECV(&a, IMMEDIATE_MS, "ACK of the filled hole and the FIN");
+	CHECK_SEG(&a, SEG_ACK, self->c.iss + 1, PEER_ISN + 1 + 500 + 1, 0);
+	ASSERT_EQ(500, recv_wait(self->c.cfd, buf, sizeof(buf), REPLY_MS));
+	for (i = 0; i < 500; i++)
+		if (buf[i] != stream_byte(true, i))
+			break;
+	EXPECT_EQ(500U, i) TH_LOG("byte %u of the stream differs", i);
+	EXPECT_EQ(0, recv_once(self->c.cfd, REPLY_MS)) TH_LOG("no end of stream");
+}
+
+/*
  * A segment entirely beyond the advertised window (its first byte at
  * RCV.NXT + RCV.WND, then 1000 bytes further) is unacceptable: dropped and
  * answered with an ACK <SEQ=SND.NXT><ACK=RCV.NXT> at once (RFC 9293
@@ -272,6 +318,463 @@ TEST_F(seg, out_of_window_segment_acked)
 	ASSERT_EQ(100, recv_wait(self->c.cfd, buf, 100, REPLY_MS));
 	EXPECT_EQ(0, memcmp(buf, d.data, 100));
 	EXPECT_EQ(EAGAIN, recv_nothing(self->c.cfd));
+}
+
+/* --- the out-of-order queue under a flood ----------------------------------- */
+
+/*
+ * Many tiny segments beyond a hole, in the worst order for a sorted list
+ * (descending sequence numbers: each one lands in front of all the others),
+ * the pattern of SegmentSmack (CVE-2018-5390). The peer writes them one by
+ * one to the TUN device; the write returns once the stack has processed the
+ * segment (tun_get_user() hands it to netif_receive_skb() in the writer's
+ * context), so its wall time is the stack's cost for that segment. Only the
+ * writes are timed; what the stack answers is read between them.
+ *
+ * The measure. Under TCG the cost of the same work drifts by up to 2x
+ * within seconds as the host's load moves (medians of 1,000 writes seen
+ * from 60 to 200 us), so the cost of a segment on the flooded connection
+ * is compared with that of a reference: a second connection of the same
+ * stack, written to alternately, one segment each, that gets the same
+ * tiny out-of-order segments but keeps its queue short (its hole is
+ * filled every REF_GROUP segments, so it holds 0..99). Each pair of
+ * writes shares the host's state of the moment; the median of the
+ * flooded connection's write time over the reference's, over the last
+ * FLOOD_BLOCK pairs, when the flooded queue is longest, is at most
+ * FLOOD_MAX_RATIO, 2. A queue costing O(log n) or O(1) per segment keeps
+ * it near 1, whatever the host does: measured 1.01 to 1.05 for TCP, 1.02
+ * to 1.03 for xtcp with all 10,000 queued, 1.31 to 1.41 for xtcp where
+ * each arrival also frees a segment (pruned or merged), on 6.1 and 6.12,
+ * with and without other guests loading the host; the O(n) list xtcp had
+ * measured 4.4 to 5.3 with 9,000 to 10,000 segments queued (1.1 over the
+ * first FLOOD_BLOCK). The plain medians of the first and the last
+ * FLOOD_BLOCK writes are logged too (their ratio ranged 0.46 to 1.75 for
+ * the same stacks, hence the reference), with the guest's system and
+ * softirq time.
+ */
+#define FLOOD_SEGS	10000
+#define FLOOD_BLOCK	1000
+#define FLOOD_MAX_RATIO	2.0
+#define REF_PORT	(PPORT + 1)	/* the reference connection's peer port */
+#define REF_GROUP	100		/* its queue is emptied this often */
+#define RMEM_MARGIN	65536	/* a segment past a full buffer, and slack */
+
+/* The reference connection. */
+struct ref {
+	int fd;			/* accepted */
+	uint32_t iss;		/* the stack's ISN on it */
+	uint32_t base;		/* its hole: the next byte it expects */
+	int bad;		/* bytes read from it that differ */
+};
+
+struct flood {
+	uint64_t ns[FLOOD_SEGS];	/* each write to the flooded connection */
+	uint64_t ref_ns[FLOOD_SEGS];	/* ... and to the reference after it */
+	double pair_first, pair_last;	/* median ratio, first and last block */
+	double first_us, last_us;	/* median write, first and last block */
+	double total_ms;		/* the whole flood */
+	double cpu_ms;			/* the guest's system + softirq time */
+	uint32_t rmem_max, rcvbuf;	/* SO_MEMINFO, sampled */
+	int acks;			/* segments from the stack on the flooded one */
+	bool ack_ok;			/* all of them acknowledging PEER_ISN + 1 */
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+/* Median of @n write times from @ns, in us. */
+static double median_us(const uint64_t *ns, int n)
+{
+	double v[FLOOD_BLOCK];
+	int i;
+
+	for (i = 0; i < n; i++)
+		v[i] = ns[i] / 1e3;
+	return median(v, n);
+}
+
+/* Median of @a[i] / @b[i] over @n pairs. */
+static double median_ratio(const uint64_t *a, const uint64_t *b, int n)
+{
+	double v[FLOOD_BLOCK];
+	int i;
+
+	for (i = 0; i < n; i++)
+		v[i] = (double)a[i] / (b[i] ? b[i] : 1);
+	return median(v, n);
+}
+
+/* The guest's system + softirq time (/proc/stat, all cpus), in ms. */
+static double cpu_sys_softirq_ms(void)
+{
+	unsigned long long v[7] = {};
+	char buf[512];
+
+	if (read_file("/proc/stat", buf, sizeof(buf)) < 0 ||
+	    sscanf(buf, "cpu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+		   &v[2], &v[3], &v[4], &v[5], &v[6]) != 7)
+		return 0;
+	return (v[2] + v[6]) * 1000.0 / sysconf(_SC_CLK_TCK);
+}
+
+/* SO_MEMINFO of @fd: memory charged to its receive side, its buffer. */
+static int rmem_info(int fd, uint32_t *rmem, uint32_t *rcvbuf)
+{
+	uint32_t mi[SK_MEMINFO_VARS] = {};
+	socklen_t len = sizeof(mi);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mi, &len))
+		return -errno;
+	*rmem = mi[SK_MEMINFO_RMEM_ALLOC];
+	*rcvbuf = mi[SK_MEMINFO_RCVBUF];
+	return 0;
+}
+
+/*
+ * Read what the stack sent and is waiting on the TUN device. Of the
+ * segments to the peer's port @port: the number, and the last
+ * acknowledgment number in *@ack.
+ */
+static int drain_acks(struct peer *p, uint16_t port, uint32_t *ack)
+{
+	struct seg s;
+	int n = 0;
+
+	while (!peer_expect(p, &s, 0)) {
+		if (s.dport != port)
+			continue;
+		*ack = s.ack;
+		n++;
+	}
+	return n;
+}
+
+/* @buf holds @len bytes of the peer's stream from @off: the first that differs, or @len. */
+static int stream_check(const uint8_t *buf, uint32_t off, int len)
+{
+	int i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i] != stream_byte(true, off + i))
+			break;
+	return i;
+}
+
+/* Bytes [@off, @off + @len) of the peer's stream on the reference connection. */
+static struct seg ref_data(const struct script *c, const struct ref *r, uint32_t off,
+			   int len)
+{
+	struct seg s = pdata(c, off, len, 0);
+
+	s.sport = REF_PORT;
+	s.ack = r->iss + 1;
+	return s;
+}
+
+/* Open the reference connection: from REF_PORT to the listener. */
+static void ref_open(struct __test_metadata *_metadata, struct script *c, struct ref *r)
+{
+	struct seg syn = psyn(PEER_ISN), s, ack;
+
+	memset(r, 0, sizeof(*r));
+	syn.sport = REF_PORT;
+	ASSERT_EQ(0, peer_send(&c->p, &syn));
+	do {
+		ASSERT_EQ(0, peer_expect(&c->p, &s, REPLY_MS)) TH_LOG("no SYN-ACK");
+	} while (s.dport != REF_PORT);
+	ASSERT_EQ(SEG_SYN | SEG_ACK, s.flags);
+	r->iss = s.seq;
+	ack = ref_data(c, r, 0, 0);
+	ack.flags = SEG_ACK;
+	ASSERT_EQ(0, peer_send(&c->p, &ack));
+	r->fd = accept_wait(c->lfd, REPLY_MS);
+	ASSERT_LE(0, r->fd) TH_LOG("accept: %s", strerror(-r->fd));
+}
+
+/*
+ * One segment of 1 byte to the reference connection: the @i-th of its
+ * group, descending within the group; after the last of a group, the
+ * group's bytes in order (filling every hole) and a read of them.
+ */
+static int ref_step(struct script *c, struct ref *r, int i, uint64_t *ns)
+{
+	uint8_t buf[2 * REF_GROUP];
+	uint32_t ack, k = REF_GROUP - 1 - i % REF_GROUP;
+	struct seg d = ref_data(c, r, r->base + 2 * k + 1, 1);
+	uint64_t t0;
+	int err, got;
+
+	t0 = peer_now_ns();
+	err = peer_send(&c->p, &d);
+	*ns = peer_now_ns() - t0;
+	drain_acks(&c->p, REF_PORT, &ack);
+	if (err || k)
+		return err;
+	d = ref_data(c, r, r->base, sizeof(buf));
+	err = peer_send(&c->p, &d);
+	if (err)
+		return err;
+	got = recv_wait(r->fd, buf, sizeof(buf), REPLY_MS);
+	if (got != (int)sizeof(buf))
+		return -EIO;
+	r->bad += got - stream_check(buf, r->base, got);
+	r->base += sizeof(buf);
+	drain_acks(&c->p, REF_PORT, &ack);
+	return 0;
+}
+
+/*
+ * The flood: FLOOD_SEGS segments of 1 byte on the connection @fd, segment
+ * i (0 first) carrying byte @off0 - @step * i of the peer's stream, each
+ * followed by one to the reference @r. Fills @f; SO_MEMINFO of @fd is
+ * sampled every 100 segments. 0 or -errno.
+ */
+static int flood(struct script *c, int fd, struct ref *r, uint32_t off0, int step,
+		 struct flood *f)
+{
+	uint64_t t0, start = peer_now_ns();
+	double cpu0 = cpu_sys_softirq_ms();
+	uint32_t ack, rmem = 0;
+	struct seg d;
+	int i, err;
+
+	f->rmem_max = 0;
+	f->acks = 0;
+	f->ack_ok = true;
+	for (i = 0; i < FLOOD_SEGS; i++) {
+		d = pdata(c, off0 - (uint32_t)step * i, 1, 0);
+		t0 = peer_now_ns();
+		err = peer_send(&c->p, &d);
+		f->ns[i] = peer_now_ns() - t0;
+		if (err)
+			return err;
+		ack = PEER_ISN + 1;
+		f->acks += drain_acks(&c->p, PPORT, &ack);
+		f->ack_ok &= ack == PEER_ISN + 1;
+		err = ref_step(c, r, i, &f->ref_ns[i]);
+		if (err)
+			return err;
+		if (i % 100 == 99) {
+			err = rmem_info(fd, &rmem, &f->rcvbuf);
+			if (err)
+				return err;
+			if (rmem > f->rmem_max)
+				f->rmem_max = rmem;
+		}
+	}
+	f->cpu_ms = cpu_sys_softirq_ms() - cpu0;
+	f->total_ms = (peer_now_ns() - start) / 1e6;
+	f->first_us = median_us(f->ns, FLOOD_BLOCK);
+	f->last_us = median_us(f->ns + FLOOD_SEGS - FLOOD_BLOCK, FLOOD_BLOCK);
+	f->pair_first = median_ratio(f->ns, f->ref_ns, FLOOD_BLOCK);
+	f->pair_last = median_ratio(f->ns + FLOOD_SEGS - FLOOD_BLOCK,
+				    f->ref_ns + FLOOD_SEGS - FLOOD_BLOCK, FLOOD_BLOCK);
+	return 0;
+}
+
+/* The flood's figures, and its common assertions. */
+static void flood_check(struct __test_metadata *_metadata, int proto,
+			const struct flood *f, const struct ref *r)
+{
+	const char *name = proto == IPPROTO_TCP ? "tcp" : "xtcp";
+
+	ksft_print_msg("%s: %d segments in %.0f ms (%d to the reference too), system + softirq %.0f ms\n",
+		       name, FLOOD_SEGS, f->total_ms, FLOOD_SEGS, f->cpu_ms);
+	ksft_print_msg("%s: median write, first %d: %.1f us, last %d: %.1f us (x%.2f); over the reference's: first %.2f, last %.2f (max %.1f)\n",
+		       name, FLOOD_BLOCK, f->first_us, FLOOD_BLOCK, f->last_us,
+		       f->last_us / f->first_us, f->pair_first, f->pair_last,
+		       FLOOD_MAX_RATIO);
+	ksft_print_msg("%s: receive memory at most %u bytes, SO_RCVBUF %u; %d duplicate ACKs\n",
+		       name, f->rmem_max, f->rcvbuf, f->acks);
+	EXPECT_TRUE(f->ack_ok) TH_LOG("an ACK beyond the hole during the flood");
+	EXPECT_LE(FLOOD_SEGS * 9 / 10, f->acks);
+	EXPECT_EQ(0, r->bad) TH_LOG("bytes of the reference connection differ");
+	EXPECT_GE(FLOOD_MAX_RATIO, f->pair_last)
+		TH_LOG("the cost per segment grows with the queue");
+	EXPECT_GE((uint64_t)f->rcvbuf + RMEM_MARGIN, f->rmem_max)
+		TH_LOG("the out-of-order queue outgrows the receive buffer");
+}
+
+/*
+ * Send the peer's bytes [@from, @to) in order, in segments of PEER_MSS,
+ * then wait up to REPLY_MS for the ACK of @to. Returns the last
+ * acknowledgment number seen.
+ */
+static uint32_t send_in_order(struct script *c, uint32_t from, uint32_t to)
+{
+	uint32_t ack = 0, off;
+	struct seg d, s;
+
+	for (off = from; off < to; off += PEER_MSS) {
+		d = pdata(c, off, to - off < PEER_MSS ? to - off : PEER_MSS, 0);
+		if (peer_send(&c->p, &d))
+			return ack;
+		drain_acks(&c->p, PPORT, &ack);
+	}
+	while (ack != PEER_ISN + 1 + to && !peer_expect(&c->p, &s, REPLY_MS))
+		if (s.dport == PPORT)
+			ack = s.ack;
+	return ack;
+}
+
+/*
+ * Establish the connection (establish()) and the reference (ref_open());
+ * for the first, SO_RCVBUF @rcvbuf unless 0, or SO_RCVBUFFORCE -@rcvbuf if
+ * negative.
+ */
+static void flood_setup(struct __test_metadata *_metadata, FIXTURE_DATA(seg) *self,
+			const FIXTURE_VARIANT(seg) *variant, int rcvbuf, struct ref *r)
+{
+	int size = rcvbuf < 0 ? -rcvbuf : rcvbuf;
+
+	establish(_metadata, self, variant, -1, PEER_WIN);
+	ref_open(_metadata, &self->c, r);
+	if (rcvbuf)
+		ASSERT_EQ(0, setsockopt(self->c.cfd, SOL_SOCKET,
+					rcvbuf < 0 ? SO_RCVBUFFORCE : SO_RCVBUF,
+					&size, sizeof(size)));
+}
+
+/*
+ * The gapped flood of ooo_flood_descending and ooo_flood_rcvbuf: a hole at
+ * byte 0, then FLOOD_SEGS segments of 1 byte at bytes 19999, 19997, ...,
+ * 3, 1, descending, a byte apart so that no two are adjacent (nothing
+ * merges, nothing collapses), with the reference's between them. Each is
+ * acknowledged with RCV.NXT (duplicate ACKs) and costs no more at the end
+ * than the reference's (FLOOD_MAX_RATIO); the receive memory stays within
+ * SO_RCVBUF + RMEM_MARGIN. Then the peer sends the whole stream, bytes
+ * [0, 20000), in order (its segments covering what is queued): all 20,000
+ * are acknowledged and read, every byte right.
+ */
+static void gapped_flood(struct __test_metadata *_metadata, FIXTURE_DATA(seg) *self,
+			 const FIXTURE_VARIANT(seg) *variant, struct ref *r,
+			 struct flood *f)
+{
+	const uint32_t total = 2 * FLOOD_SEGS;
+	uint8_t *buf = malloc(total);
+	int got;
+
+	ASSERT_TRUE(buf != NULL);
+	ASSERT_EQ(0, flood(&self->c, self->c.cfd, r, total - 1, 2, f));
+	flood_check(_metadata, variant->proto, f, r);
+
+	EXPECT_EQ(PEER_ISN + 1 + total, send_in_order(&self->c, 0, total));
+	got = recv_wait(self->c.cfd, buf, total, REPLY_MS);
+	EXPECT_EQ((int)total, got);
+	EXPECT_EQ(got, stream_check(buf, 0, got)) TH_LOG("a byte of the stream differs");
+	EXPECT_EQ(EAGAIN, recv_nothing(self->c.cfd));
+	free(buf);
+}
+
+/*
+ * The cost of the out-of-order queue does not grow with its length: the
+ * gapped flood (gapped_flood()) into a receive buffer large enough to hold
+ * all of it (SO_RCVBUFFORCE 16 MiB), so that both stacks queue every
+ * segment: each is counted in OutOfOrderQueued (TCP: TCPOFOQueue), and
+ * the queue holds 9,000 to 10,000 segments while the last FLOOD_BLOCK are
+ * timed.
+ */
+TEST_F_TIMEOUT(seg, ooo_flood_descending, 180)
+{
+	struct flood *f = calloc(1, sizeof(*f));
+	struct ref r;
+	long ofo;
+
+	ASSERT_TRUE(f != NULL);
+	flood_setup(_metadata, self, variant, -(16 << 20), &r);
+	ofo = COUNTER("OutOfOrderQueued");
+	gapped_flood(_metadata, self, variant, &r, f);
+	/* and as many of the reference's (its holes are filled separately) */
+	EXPECT_EQ(ofo + 2 * FLOOD_SEGS, COUNTER("OutOfOrderQueued"));
+	close(r.fd);
+	free(f);
+}
+
+/*
+ * The out-of-order queue is bounded by the receive buffer: the gapped
+ * flood (gapped_flood()) into SO_RCVBUF 64 KiB (131072 bytes, locked: TCP
+ * does not grow it), a sixtieth of what its 10,000 segments take as
+ * separate buffers. Both stacks keep the lowest segments and drop the
+ * highest (TCP in batches, tcp_prune_ofo_queue(); xtcp one at a time);
+ * the receive memory, sampled every 100 segments, stays within SO_RCVBUF +
+ * RMEM_MARGIN, at a cost per segment that does not grow; the stream then
+ * arrives whole.
+ */
+TEST_F_TIMEOUT(seg, ooo_flood_rcvbuf, 180)
+{
+	struct flood *f = calloc(1, sizeof(*f));
+	struct ref r;
+
+	ASSERT_TRUE(f != NULL);
+	flood_setup(_metadata, self, variant, 65536, &r);
+	gapped_flood(_metadata, self, variant, &r, f);
+	EXPECT_EQ(2u * 65536, f->rcvbuf);
+	close(r.fd);
+	free(f);
+}
+
+/*
+ * Adjacent tiny segments, with the default receive buffer (TCP:
+ * tcp_rmem[1], 128 KiB, which it grows up to tcp_rmem[2] as out-of-order
+ * data fills it, tcp_clamp_window(); xtcp: net.core.rmem_default): the
+ * hole at byte 0, then 10,000 segments of 1 byte at bytes 10000, 9999,
+ * ..., 1, descending and adjacent, with the reference's between them: as
+ * separate buffers, more than either buffer holds. Each stack keeps what
+ * it can (TCP collapses runs into compact buffers, xtcp merges each
+ * segment with the one after it), with the receive memory within
+ * SO_RCVBUF + RMEM_MARGIN and a cost per segment that does not grow. Then
+ * the byte at 0 fills the hole: the stack acknowledges what it held from
+ * there (at least that byte), recv() returns exactly those bytes, right;
+ * the peer sends the rest in order, and all 10,001 bytes are read, right.
+ */
+TEST_F_TIMEOUT(seg, ooo_flood_adjacent, 180)
+{
+	struct flood *f = calloc(1, sizeof(*f));
+	const uint32_t total = FLOOD_SEGS + 1;
+	uint8_t *buf = malloc(total);
+	uint32_t ack = 0;
+	int held, got;
+	struct ref r;
+	struct seg d;
+
+	ASSERT_TRUE(f && buf);
+	flood_setup(_metadata, self, variant, 0, &r);
+	ASSERT_EQ(0, flood(&self->c, self->c.cfd, &r, FLOOD_SEGS, 1, f));
+	flood_check(_metadata, variant->proto, f, &r);
+
+	d = pdata(&self->c, 0, 1, 0);
+	SEND(&d);
+	while (ack <= PEER_ISN + 1 && !peer_expect(&self->c.p, &d, REPLY_MS))
+		if (d.dport == PPORT)
+			ack = d.ack;
+	held = ack - (PEER_ISN + 1);
+	ASSERT_LE(1, held);
+	ASSERT_GE((int)total, held);
+	got = recv_wait(self->c.cfd, buf, total, REPLY_MS);
+	ksft_print_msg("%s: the filled hole made %d bytes readable\n",
+		       variant->proto == IPPROTO_TCP ? "tcp" : "xtcp", held);
+	EXPECT_EQ(held, got);
+	EXPECT_EQ(got, stream_check(buf, 0, got)) TH_LOG("a byte of the stream differs");
+
+	if ((uint32_t)held < total)
+		EXPECT_EQ(PEER_ISN + 1 + total, send_in_order(&self->c, held, total));
+	got = recv_wait(self->c.cfd, buf + held, total - held, REPLY_MS);
+	EXPECT_EQ((int)total - held, got);
+	EXPECT_EQ(got, stream_check(buf + held, held, got)) TH_LOG("a byte of the stream differs");
+	EXPECT_EQ(EAGAIN, recv_nothing(self->c.cfd));
+	close(r.fd);
+	free(buf);
+	free(f);
 }
 
 /* --- retransmission ---------------------------------------------------------- */

@@ -198,6 +198,20 @@ static bool xtcp_ack(struct sock *sk, const struct xtcp_hdr *h, u32 len)
 	return true;
 }
 
+/*
+ * The out-of-order queue (RFC 9293 §3.10.7.4, seventh: data beyond RCV.NXT
+ * may be held for later delivery), as Linux's since its rbtree
+ * (tcp_data_queue_ofo()): an rbtree of segments keyed by sequence number,
+ * which never overlap, so that a segment finds its place in O(log n) and a
+ * peer cannot make each arrival walk all of the queue (SegmentSmack,
+ * CVE-2018-5390); the highest segment is remembered (ooo_last), so data
+ * arriving in order beyond a hole needs no lookup at all. A segment is
+ * trimmed to what is new, takes the place of those it covers whole, and
+ * merges with its neighbours where the skb helpers can join their data
+ * (tiny segments thus share buffers). All of it is charged to the receive
+ * buffer; when that is full, the highest segments give way.
+ */
+
 /* Memory for @skb in the receive buffer (the out-of-order queue counts). */
 static bool xtcp_rmem_ok(struct sock *sk, struct sk_buff *skb)
 {
@@ -206,17 +220,21 @@ static bool xtcp_rmem_ok(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
- * Make room for in-order data: drop out-of-order segments, the highest
- * first (they are the furthest from being read), as Linux's
- * tcp_prune_ofo_queue(). True if @skb fits now.
+ * Make room for @skb, not queued yet: drop out-of-order segments, the
+ * highest first (they are the furthest from being read), but none that
+ * starts below @skb, which would only trade data nearer RCV.NXT for data
+ * further away; as Linux's tcp_prune_ofo_queue(). Each counts in
+ * PruneDrops. True if @skb fits now.
  */
 static bool xtcp_prune_ooo(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct sk_buff *last;
 
-	while ((last = skb_peek_tail(&xs->ooo_queue))) {
-		__skb_unlink(last, &xs->ooo_queue);
+	while ((last = xs->ooo_last) &&
+	       !xtcp_seq_before(XTCP_SKB_CB(last)->seq, XTCP_SKB_CB(skb)->seq)) {
+		xs->ooo_last = skb_rb_prev(last);
+		rb_erase(&last->rbnode, &xs->ooo_queue);
 		__kfree_skb(last);
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_PRUNEDROPS);
 		if (xtcp_rmem_ok(sk, skb))
@@ -226,23 +244,40 @@ static bool xtcp_prune_ooo(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
- * Append @skb, data only, to @to's queue position: merged into @to if the
- * skb helpers can (its memory then moves to @to), else the caller queues
- * it. As TCP's tcp_try_coalesce(). True if merged (and @skb gone).
+ * Join the data of @from, which starts where @to ends, onto @to, as
+ * Linux's tcp_try_coalesce(): copied into @to's tailroom, or its pages
+ * (and head) moved over, whatever skb_try_coalesce() can; the memory that
+ * moves is charged to the socket with @to. Not with a FIN on either (a
+ * FIN stays at the end of its own segment). True if joined: the caller
+ * unlinks @from and frees it with kfree_skb_partial(@from, *@stolen).
+ */
+static bool xtcp_coalesce(struct sock *sk, struct sk_buff *to,
+			  struct sk_buff *from, bool *stolen)
+{
+	int delta;
+
+	if (XTCP_SKB_CB(to)->end_seq != XTCP_SKB_CB(from)->seq ||
+	    ((XTCP_SKB_CB(to)->h.flags | XTCP_SKB_CB(from)->h.flags) &
+	     XTCP_FIN) ||
+	    !skb_try_coalesce(to, from, stolen, &delta))
+		return false;
+	XTCP_SKB_CB(to)->end_seq = XTCP_SKB_CB(from)->end_seq;
+	atomic_add(delta, &sk->sk_rmem_alloc);
+	sk_mem_charge(sk, delta);
+	return true;
+}
+
+/*
+ * Append @skb, data only, not on any queue, to @to if xtcp_coalesce()
+ * can. True if merged (and @skb gone); else the caller queues it.
  */
 static bool xtcp_try_merge(struct sock *sk, struct sk_buff *to,
 			   struct sk_buff *skb)
 {
 	bool stolen;
-	int delta;
 
-	if (!to || XTCP_SKB_CB(to)->end_seq != XTCP_SKB_CB(skb)->seq ||
-	    (XTCP_SKB_CB(skb)->h.flags & XTCP_FIN) ||
-	    !skb_try_coalesce(to, skb, &stolen, &delta))
+	if (!to || !xtcp_coalesce(sk, to, skb, &stolen))
 		return false;
-	XTCP_SKB_CB(to)->end_seq = XTCP_SKB_CB(skb)->end_seq;
-	atomic_add(delta, &sk->sk_rmem_alloc);
-	sk_mem_charge(sk, delta);
 	kfree_skb_partial(skb, stolen);
 	return true;
 }
@@ -261,22 +296,23 @@ static void xtcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
- * Out-of-order segments that RCV.NXT has reached: to the receive queue,
- * trimmed of what arrived meanwhile. True if any moved (a hole filled);
- * *@fin if the last one carried the peer's FIN.
+ * Out-of-order segments that RCV.NXT has reached, lowest first: to the
+ * receive queue, trimmed of what arrived meanwhile. True if any moved (a
+ * hole filled); *@fin if the last one carried the peer's FIN.
  */
 static bool xtcp_ooo_drain(struct sock *sk, bool *fin)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb, *next;
 	struct xtcp_skb_cb *cb;
-	struct sk_buff *skb;
 	bool moved = false;
 
-	while ((skb = skb_peek(&xs->ooo_queue))) {
+	for (skb = skb_rb_first(&xs->ooo_queue); skb; skb = next) {
 		cb = XTCP_SKB_CB(skb);
 		if (xtcp_seq_after(cb->seq, xs->rcv_nxt))
 			break;
-		__skb_unlink(skb, &xs->ooo_queue);
+		next = skb_rb_next(skb);
+		rb_erase(&skb->rbnode, &xs->ooo_queue);
 		moved = true;
 		if (!xtcp_seq_after(cb->end_seq, xs->rcv_nxt) ||
 		    !pskb_pull(skb, xs->rcv_nxt - cb->seq)) {
@@ -287,28 +323,46 @@ static bool xtcp_ooo_drain(struct sock *sk, bool *fin)
 		*fin = cb->h.flags & XTCP_FIN;
 		xtcp_queue_rcv(sk, skb);
 	}
+	if (!skb)
+		xs->ooo_last = NULL;	/* all of it moved */
 	return moved;
 }
 
 /*
- * @skb, data only, beyond RCV.NXT: onto the out-of-order queue, kept in
- * sequence order without overlaps. What an earlier segment already holds
- * is trimmed off its front, segments it covers whole are replaced, and its
- * tail is trimmed where the next one starts (RFC 9293 §3.10.7.4, seventh:
- * data beyond RCV.NXT may be held for later delivery). False if @skb
- * brought nothing new (a duplicate); the caller frees it.
+ * @skb, data only, beyond RCV.NXT: onto the out-of-order queue. Its place:
+ * after ooo_last at once when it starts there or beyond (data in order
+ * after a hole), else by a lookup in the tree, which finds the segments
+ * before (@prev) and after (@next) it. What @prev holds already is trimmed
+ * off @skb's front; segments @skb covers whole are dropped after it is
+ * linked (the link found stays valid while the tree is unchanged); where
+ * it ends inside a following segment, its tail is trimmed. Then it merges
+ * into @prev and takes the following segment in, when they join. False if
+ * @skb brought nothing new (a duplicate); the caller frees it.
  */
 static bool xtcp_ooo_insert(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	struct sk_buff_head *q = &xs->ooo_queue;
+	struct rb_node **link = &xs->ooo_queue.rb_node, *parent = NULL;
+	struct sk_buff *prev = NULL, *next = NULL, *pos, *node;
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb), *pcb;
-	struct sk_buff *prev = NULL, *pos, *next;
+	bool stolen;
 
-	skb_queue_reverse_walk(q, pos) {
-		if (!xtcp_seq_after(XTCP_SKB_CB(pos)->seq, cb->seq)) {
-			prev = pos;
-			break;
+	if (xs->ooo_last &&
+	    !xtcp_seq_before(cb->seq, XTCP_SKB_CB(xs->ooo_last)->seq)) {
+		prev = xs->ooo_last;		/* the highest: no right child */
+		parent = &prev->rbnode;
+		link = &parent->rb_right;
+	} else {
+		while (*link) {
+			parent = *link;
+			pos = rb_to_skb(parent);
+			if (xtcp_seq_before(cb->seq, XTCP_SKB_CB(pos)->seq)) {
+				next = pos;
+				link = &parent->rb_left;
+			} else {
+				prev = pos;
+				link = &parent->rb_right;
+			}
 		}
 	}
 	if (prev) {
@@ -321,31 +375,44 @@ static bool xtcp_ooo_insert(struct sock *sk, struct sk_buff *skb)
 			cb->seq = pcb->end_seq;
 		}
 	}
-	next = prev ? (skb_queue_is_last(q, prev) ? NULL : prev->next) :
-		      skb_peek(q);
-	while (next && xtcp_seq_after(cb->end_seq, XTCP_SKB_CB(next)->seq)) {
-		struct sk_buff *after = skb_queue_is_last(q, next) ?
-					NULL : next->next;
-
-		if (xtcp_seq_before(cb->end_seq, XTCP_SKB_CB(next)->end_seq)) {
-			if (pskb_trim(skb, XTCP_SKB_CB(next)->seq - cb->seq))
-				return false;
-			cb->end_seq = XTCP_SKB_CB(next)->seq;
-			cb->h.flags &= ~XTCP_FIN;	/* cut off with the tail */
-			break;
-		}
-		__skb_unlink(next, q);
-		__kfree_skb(next);
-		next = after;
+	for (pos = next; pos && xtcp_seq_after(cb->end_seq, XTCP_SKB_CB(pos)->seq);
+	     pos = skb_rb_next(pos)) {
+		pcb = XTCP_SKB_CB(pos);
+		if (!xtcp_seq_before(cb->end_seq, pcb->end_seq))
+			continue;		/* covered whole: dropped below */
+		if (!xtcp_seq_after(pcb->seq, cb->seq))
+			return false;		/* inside @pos: nothing new */
+		if (pskb_trim(skb, pcb->seq - cb->seq))
+			return false;
+		cb->end_seq = pcb->seq;
+		cb->h.flags &= ~XTCP_FIN;	/* cut off with the tail */
+		break;
 	}
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OUTOFORDERQUEUED);
-	if (xtcp_try_merge(sk, prev, skb))
-		return true;
-	skb_set_owner_r(skb, sk);
-	if (prev)
-		__skb_queue_after(q, prev, skb);
-	else
-		__skb_queue_head(q, skb);
+	if (xtcp_try_merge(sk, prev, skb)) {
+		node = prev;
+	} else {
+		skb_set_owner_r(skb, sk);
+		rb_link_node(&skb->rbnode, parent, link);
+		rb_insert_color(&skb->rbnode, &xs->ooo_queue);
+		node = skb;
+	}
+	pcb = XTCP_SKB_CB(node);
+	while ((pos = skb_rb_next(node)) &&
+	       !xtcp_seq_after(XTCP_SKB_CB(pos)->end_seq, pcb->end_seq)) {
+		/* a FIN right after the data it replaces is kept */
+		if (XTCP_SKB_CB(pos)->end_seq == pcb->end_seq)
+			pcb->h.flags |= XTCP_SKB_CB(pos)->h.flags & XTCP_FIN;
+		rb_erase(&pos->rbnode, &xs->ooo_queue);
+		__kfree_skb(pos);
+	}
+	if (pos && xtcp_coalesce(sk, node, pos, &stolen)) {
+		rb_erase(&pos->rbnode, &xs->ooo_queue);
+		kfree_skb_partial(pos, stolen);
+		pos = skb_rb_next(node);
+	}
+	if (!pos)
+		xs->ooo_last = node;
 	return true;
 }
 
@@ -431,7 +498,7 @@ static bool xtcp_data(struct sock *sk, struct sk_buff *skb)
 	if ((1 << sk->sk_state) & (TCPF_CLOSE_WAIT | TCPF_CLOSING | TCPF_LAST_ACK))
 		goto out;	/* the peer's FIN came before: nothing new */
 	if (!cb->len) {		/* a FIN alone */
-		if (cb->seq == xs->rcv_nxt && skb_queue_empty(&xs->ooo_queue)) {
+		if (cb->seq == xs->rcv_nxt && RB_EMPTY_ROOT(&xs->ooo_queue)) {
 			xtcp_fin(sk);
 			now = false;
 		}
@@ -443,7 +510,7 @@ static bool xtcp_data(struct sock *sk, struct sk_buff *skb)
 	    !xtcp_seq_before(cb->seq, edge)) {
 		/* old, or beyond the window; a FIN right at RCV.NXT counts */
 		if ((cb->h.flags & XTCP_FIN) && cb->end_seq == xs->rcv_nxt &&
-		    skb_queue_empty(&xs->ooo_queue)) {
+		    RB_EMPTY_ROOT(&xs->ooo_queue)) {
 			xtcp_fin(sk);
 			now = false;
 		}
@@ -473,7 +540,7 @@ static bool xtcp_data(struct sock *sk, struct sk_buff *skb)
 		copied = true;
 	}
 	if (xtcp_seq_after(cb->seq, xs->rcv_nxt)) {
-		if (!xtcp_rmem_ok(sk, skb)) {
+		if (!xtcp_rmem_ok(sk, skb) && !xtcp_prune_ooo(sk, skb)) {
 			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_PRUNEDROPS);
 			goto out;
 		}
@@ -492,7 +559,7 @@ static bool xtcp_data(struct sock *sk, struct sk_buff *skb)
 	fin = cb->h.flags & XTCP_FIN;
 	xtcp_queue_rcv(sk, skb);
 	queued = true;
-	now = xtcp_ooo_drain(sk, &fin) || !skb_queue_empty(&xs->ooo_queue);
+	now = xtcp_ooo_drain(sk, &fin) || !RB_EMPTY_ROOT(&xs->ooo_queue);
 	sk->sk_data_ready(sk);
 	if (fin)
 		xtcp_fin(sk);

@@ -266,7 +266,8 @@ static struct sock *xtcp_create_child(struct xtcp_req *req, u32 snd_wnd)
 	cxs->syn_queue_len = 0;
 	memset(&cxs->lstats, 0, sizeof(cxs->lstats));
 	xtcp_init_timers(child);
-	skb_queue_head_init(&cxs->ooo_queue);
+	cxs->ooo_queue = RB_ROOT;
+	cxs->ooo_last = NULL;
 	spin_lock_init(&cxs->queue_lock);
 	INIT_LIST_HEAD(&cxs->syn_queue);
 	INIT_LIST_HEAD(&cxs->accept_queue);

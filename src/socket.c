@@ -432,7 +432,8 @@ static int xtcp_init_sock(struct sock *sk)
 
 	sk->sk_write_space = xtcp_write_space;
 	xtcp_init_timers(sk);
-	skb_queue_head_init(&xs->ooo_queue);
+	xs->ooo_queue = RB_ROOT;
+	xs->ooo_last = NULL;
 	spin_lock_init(&xs->queue_lock);
 	INIT_LIST_HEAD(&xs->syn_queue);
 	INIT_LIST_HEAD(&xs->accept_queue);

@@ -239,12 +239,17 @@ void xtcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb)
  */
 void xtcp_purge_queues(struct sock *sk)
 {
-	struct sk_buff *skb;
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb, *tmp;
 
 	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
 		xtcp_wmem_free_skb(sk, skb);
 	__skb_queue_purge(&sk->sk_receive_queue);
-	__skb_queue_purge(&xtcp_sk(sk)->ooo_queue);
+	/* children before their parent: no rebalancing of what goes anyway */
+	rbtree_postorder_for_each_entry_safe(skb, tmp, &xs->ooo_queue, rbnode)
+		__kfree_skb(skb);
+	xs->ooo_queue = RB_ROOT;
+	xs->ooo_last = NULL;
 	sk_mem_reclaim(sk);
 }
 

@@ -51,6 +51,7 @@
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
 #include <linux/list.h>
+#include <linux/rbtree.h>
 #include <net/sock.h>
 #include <net/inet_sock.h>
 #include <net/netns/generic.h>
@@ -252,8 +253,11 @@ struct xtcp_listen_stats {
  *	timer while data is in flight, persist timer while data waits for
  *	the peer's window and nothing is in flight (established)
  * @dack_timer: delayed ACK timer
- * @ooo_queue: received segments beyond RCV.NXT, in sequence order, not
- *	overlapping; charged to the receive buffer
+ * @ooo_queue: received segments beyond RCV.NXT: an rbtree keyed by
+ *	sequence number (skb->rbnode), its segments never overlapping;
+ *	charged to the receive buffer (input.c)
+ * @ooo_last: the highest segment of @ooo_queue, NULL when it is empty:
+ *	data arriving in order beyond a hole goes there without a lookup
  * @queue_lock: listener: guards the two queues below and their lengths
  * @syn_queue: listener: half-open entries (struct xtcp_req), oldest first
  * @syn_queue_len: listener: entries on @syn_queue
@@ -306,7 +310,8 @@ struct xtcp_sock {
 	unsigned long rtx_when;
 	struct timer_list rtx_timer;
 	struct timer_list dack_timer;
-	struct sk_buff_head ooo_queue;
+	struct rb_root ooo_queue;
+	struct sk_buff *ooo_last;
 	spinlock_t queue_lock;	/* syn_queue, syn_queue_len, accept_queue */
 	struct list_head syn_queue;
 	u32 syn_queue_len;
