@@ -375,6 +375,81 @@ TEST_F(seg, fast_retransmit_third_dupack)
 	SILENCE(SILENCE_MS, "after everything was acknowledged");
 }
 
+/*
+ * xtcp only: in NewReno fast recovery, only the first partial ACK restarts
+ * the retransmission timer (RFC 6582 §3.2 step 3 and §4, the "Impatient"
+ * variant; any other ACK of new data restarts it, RFC 6298 §5.3), so that
+ * a window with many losses ends in a timeout rather than one
+ * retransmission per round trip. With rto_min_ms 500 and an RTT sample of
+ * a few ms, the RTO is 500 ms. The stack sends 8 segments; three duplicate
+ * ACKs start fast recovery (the first segment again, at once); then 4
+ * partial ACKs, 100 ms apart, each acknowledge one more segment, and each
+ * gets the next one again at once. The peer then stays silent: the timeout
+ * resends the segment at SND.UNA 500 ms after the first partial ACK
+ * (interval_ok(): 430 to 685 ms), not 500 ms after the last (800 ms after
+ * the first). Timeouts moves by one.
+ *
+ * Linux TCP restarts the timer on every ACK of new data (tcp_rearm_rto()),
+ * RFC 6582's "Slow-but-Steady" variant: the same script on the tcp variant
+ * (with the route's rto_min at 500 ms) saw its timeout 500 ms after the
+ * last partial ACK. Documentation/protocol.rst lists the difference.
+ */
+TEST_F(seg, xtcp_partial_acks_impatient)
+{
+	const int n = 8, partial = 4, gap_ms = 100, rto_ms = 500;
+	struct seg s, dup, ack;
+	uint64_t t_first = 0;
+	long timeouts;
+	double ms;
+	int i;
+
+	if (variant->proto != IPPROTO_XTCP)
+		SKIP(return, "xtcp only (see the comment of the test)");
+	ASSERT_EQ(0, write_file("/proc/sys/net/xtcp/rto_min_ms", "500"));
+	establish(_metadata, self, variant, -1, PEER_WIN);
+	/* an RTT sample */
+	ASSERT_EQ(10, send_stream(self->c.cfd, 0, 10));
+	RECV(&s, REPLY_MS, "data");
+	CHECK_SEG(&s, SEG_ACK | SEG_PSH, self->c.iss + 1, PEER_ISN + 1, 10);
+	ack = pseg(&self->c, SEG_ACK, 0, 10);
+	SEND(&ack);
+
+	ASSERT_EQ(n * PEER_MSS, send_stream(self->c.cfd, 10, n * PEER_MSS));
+	for (i = 0; i < n; i++) {
+		RECV(&s, REPLY_MS, "data segment");
+		CHECK_SEG(&s, s.flags & SEG_PSH ? SEG_ACK | SEG_PSH : SEG_ACK,
+			  self->c.iss + 11 + i * PEER_MSS, PEER_ISN + 1, PEER_MSS);
+	}
+	dup = pseg(&self->c, SEG_ACK, 0, 10);
+	for (i = 0; i < 3; i++)
+		SEND(&dup);
+	RECV(&s, IMMEDIATE_MS, "fast retransmission after the third duplicate ACK");
+	CHECK_SEG(&s, s.flags & SEG_PSH ? SEG_ACK | SEG_PSH : SEG_ACK, self->c.iss + 11,
+		  PEER_ISN + 1, PEER_MSS);
+
+	timeouts = COUNTER("Timeouts");
+	for (i = 1; i <= partial; i++) {
+		if (i > 1)
+			sleep_until(t_first, (i - 1) * gap_ms);
+		ack = pseg(&self->c, SEG_ACK, 0, 10 + i * PEER_MSS);
+		SEND(&ack);
+		if (i == 1)
+			t_first = peer_now_ns();
+		RECV(&s, IMMEDIATE_MS, "retransmission for a partial ACK");
+		CHECK_SEG(&s, s.flags & SEG_PSH ? SEG_ACK | SEG_PSH : SEG_ACK,
+			  self->c.iss + 11 + i * PEER_MSS, PEER_ISN + 1, PEER_MSS);
+	}
+	RECV(&s, interval_max(rto_ms), "retransmission timeout");
+	CHECK_SEG(&s, s.flags & SEG_PSH ? SEG_ACK | SEG_PSH : SEG_ACK,
+		  self->c.iss + 11 + partial * PEER_MSS, PEER_ISN + 1, PEER_MSS);
+	ms = ms_since(t_first, &s);
+	ksft_print_msg("timeout %.1f ms after the first partial ACK, %.1f ms after the last\n",
+		       ms, ms - (partial - 1) * gap_ms);
+	EXPECT_TRUE(interval_ok(ms, rto_ms))
+		TH_LOG("timeout %.1f ms after the first partial ACK, want %d", ms, rto_ms);
+	EXPECT_EQ(timeouts + 1, COUNTER("Timeouts"));
+}
+
 /* --- flow control ------------------------------------------------------------ */
 
 /*

@@ -150,7 +150,7 @@ static bool xtcp_ack(struct sock *sk, const struct xtcp_hdr *h, u32 len)
 		todo = xtcp_cc_on_ack(&xs->cc, ack, acked);
 		if (xs->snd_una == xs->snd_max)
 			sk_stop_timer(sk, &xs->rtx_timer);
-		else
+		else if (todo & XTCP_CC_RESTART_TIMER)	/* RFC 6582 §4 */
 			xtcp_rtx_timer_arm(sk);
 		sk->sk_write_space(sk);
 	} else if (ack == xs->snd_una && !len && wnd == xs->snd_wnd &&
