@@ -70,18 +70,22 @@ u32 xtcp_cc_initial_window(u32 mss)
  * @cc: state to initialise
  * @mss: SMSS, the largest segment the sender will send, options excluded
  *	(clamped to 1..XTCP_CC_MSS_MAX)
- * @syn_retransmitted: the SYN or SYN-ACK of the handshake was lost
+ * @syn_retransmits: how many times the handshake's SYN or SYN-ACK was
+ *	retransmitted by this end's timer
  *
  * RFC 5681 §3.1: cwnd starts at the initial window (RFC 6928), or at one
  * segment if the SYN or SYN-ACK was lost; ssthresh starts arbitrarily
- * high. RFC 6582 §3.2 step 1 sets recover to the ISS: here it is unused
- * until a loss sets it, which has the same effect (see cc.h).
+ * high. As Linux's tcp_init_transfer(), one segment only after more than
+ * one retransmission: with RFC 6298's 1 s initial RTO a single one is
+ * often spurious (a slow path, not a loss). RFC 6582 §3.2 step 1 sets
+ * recover to the ISS: here it is unused until a loss sets it, which has
+ * the same effect (see cc.h).
  */
-void xtcp_cc_init(struct xtcp_cc *cc, u32 mss, bool syn_retransmitted)
+void xtcp_cc_init(struct xtcp_cc *cc, u32 mss, unsigned int syn_retransmits)
 {
 	mss = clamp_mss(mss);
 	*cc = (struct xtcp_cc){
-		.cwnd = syn_retransmitted ? mss : xtcp_cc_initial_window(mss),
+		.cwnd = syn_retransmits > 1 ? mss : xtcp_cc_initial_window(mss),
 		.ssthresh = XTCP_CC_INFINITE,
 		.mss = mss,
 		.state = XTCP_CA_OPEN,

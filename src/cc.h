@@ -83,7 +83,7 @@ struct xtcp_cc {
 };
 
 u32 xtcp_cc_initial_window(u32 mss);
-void xtcp_cc_init(struct xtcp_cc *cc, u32 mss, bool syn_retransmitted);
+void xtcp_cc_init(struct xtcp_cc *cc, u32 mss, unsigned int syn_retransmits);
 unsigned int xtcp_cc_on_ack(struct xtcp_cc *cc, u32 ack, u32 acked);
 unsigned int xtcp_cc_on_dupack(struct xtcp_cc *cc, u32 ack, u32 snd_max,
 			       u32 flight);

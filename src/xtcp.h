@@ -211,8 +211,9 @@ struct xtcp_listen_stats {
  * @rtt_seq: the segment being timed for an RTT sample ends here
  * @rtt_stamp: when it was sent (us)
  * @rtt_timing: a segment is being timed
- * @retransmits: SYN retransmissions so far (active open); data
- *	retransmissions without progress since (established)
+ * @retransmits: SYN (or SYN-ACK) retransmissions so far (connecting; a
+ *	child starts with its half-open entry's); data retransmissions
+ *	without progress since (established)
  * @connect_port: the local port came from connect(), and may be shared
  *	with other connections to other destinations
  * @user_mss: XTCP_MAXSEG, 0 if unset
