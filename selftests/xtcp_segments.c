@@ -5,9 +5,9 @@
  * out-of-order data, a filled hole or a segment beyond the window), when
  * it retransmits (exponential RTO backoff, fast retransmit on the third
  * duplicate ACK, NewReno's partial ACKs), how a lost SYN or SYN-ACK shapes
- * the first flight (its congestion window and RTO), how it respects the
- * peer's window (zero-window probes, window scaling), and the counters
- * that record it.
+ * the first flight (its congestion window and RTO), how an idle period
+ * restarts slow start, how it respects the peer's window (zero-window
+ * probes, window scaling), and the counters that record it.
  *
  * Every test runs in a network namespace of its own where the scripted
  * peer of xtcp_peer.h plays the remote host 10.0.0.2 behind a TUN device.
@@ -647,6 +647,51 @@ TEST_F(seg, synack_lost_twice)
 {
 	accept_after_loss(_metadata, self, variant, 2);
 	first_flight(_metadata, self, 1, 0);
+}
+
+/* --- slow start after idle --------------------------------------------------- */
+
+/*
+ * Restart after idle (RFC 5681 §4.1; Linux's tcp_slow_start_after_idle,
+ * on by default, tcp_cwnd_restart()). The stack grows its congestion
+ * window in slow start: 10 segments, each acknowledged (cwnd 20); then 20
+ * segments go at once, the reference that the window grew, and are
+ * acknowledged one by one (cwnd 40). After 1 s without sending (about 5
+ * RTOs of 200 ms; Linux halves cwnd per RTO of idleness, down to the
+ * restart window min(IW, cwnd) = 10) the application writes 20 segments
+ * again: only the initial window, 10, goes before an ACK.
+ */
+TEST_F(seg, idle_restarts_from_initial_window)
+{
+	int sndbuf = 1 << 20, n, i;
+	struct seg first, ack;
+
+	ASSERT_EQ(0, tcp_only_knob(variant->proto, "tcp_slow_start_after_idle", "1"));
+	establish(_metadata, self, variant, -1, PEER_WIN);
+	ASSERT_EQ(0, setsockopt(self->c.cfd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)));
+
+	ASSERT_EQ(10, send_segs(self->c.cfd, 0, 10));
+	n = recv_burst(_metadata, self, 0, &first);
+	ASSERT_EQ(10, n) TH_LOG("initial window: %d segments", n);
+	for (i = 1; i <= 10; i++) {
+		ack = pseg(&self->c, SEG_ACK, 0, i * PEER_MSS);
+		SEND(&ack);
+	}
+
+	ASSERT_EQ(20, send_segs(self->c.cfd, 10 * PEER_MSS, 20));
+	n = recv_burst(_metadata, self, 10 * PEER_MSS, &first);
+	ksft_print_msg("%d segments at once while busy\n", n);
+	ASSERT_EQ(20, n) TH_LOG("%d segments at once after slow start, want 20", n);
+	for (i = 1; i <= 20; i++) {
+		ack = pseg(&self->c, SEG_ACK, 0, (10 + i) * PEER_MSS);
+		SEND(&ack);
+	}
+
+	usleep(1000 * 1000);
+	ASSERT_EQ(20, send_segs(self->c.cfd, 30 * PEER_MSS, 20));
+	n = recv_burst(_metadata, self, 30 * PEER_MSS, &first);
+	ksft_print_msg("%d segments at once after 1 s idle\n", n);
+	EXPECT_EQ(10, n) TH_LOG("%d segments at once after 1 s idle, want 10", n);
 }
 
 /* --- flow control ------------------------------------------------------------ */

@@ -260,12 +260,35 @@ void xtcp_cc_on_timeout(struct xtcp_cc *cc, u32 snd_max, u32 flight)
 /**
  * xtcp_cc_restart_after_idle() - sending resumes after an idle period
  * @cc: the connection's state
+ * @idle: time since data was last sent (or since the last restart)
+ * @rto: the retransmission timeout, in the same unit (0 is taken as 1)
  *
- * RFC 5681 §4.1: a sender that has sent nothing for more than an RTO
- * SHOULD restart from cwnd = RW = min(IW, cwnd) before sending. The caller
- * decides that the connection was idle that long.
+ * RFC 5681 §4.1: a sender that has sent no data for more than an RTO
+ * SHOULD start again from cwnd = RW = min(IW, cwnd) at most. As Linux's
+ * tcp_cwnd_restart() (RFC 2861 §3's decay), cwnd is halved once for each
+ * whole RTO the sender was idle, down to no less than RW, so that a few
+ * RTOs of idleness land on RW; and ssthresh keeps at least 3/4 of the
+ * cwnd it had (outside fast recovery), for slow start to climb back
+ * there. Nothing happens if @idle is at most @rto.
+ *
+ * Return: true if cwnd was restarted (@idle exceeded @rto).
  */
-void xtcp_cc_restart_after_idle(struct xtcp_cc *cc)
+bool xtcp_cc_restart_after_idle(struct xtcp_cc *cc, u32 idle, u32 rto)
 {
-	cc->cwnd = min_u32(cc->cwnd, xtcp_cc_initial_window(cc->mss));
+	u32 rw = min_u32(cc->cwnd, xtcp_cc_initial_window(cc->mss));
+	u32 cwnd = cc->cwnd;
+
+	if (!rto)
+		rto = 1;
+	if (idle <= rto)
+		return false;
+	if (cc->state != XTCP_CA_RECOVERY)
+		cc->ssthresh = max_u32(cc->ssthresh, (cwnd >> 1) + (cwnd >> 2));
+	/* at most 32 rounds: cwnd halves each time */
+	while (idle > rto && cwnd > rw) {
+		idle -= rto;
+		cwnd >>= 1;
+	}
+	cc->cwnd = max_u32(cwnd, rw);
+	return true;
 }

@@ -95,6 +95,7 @@ void xtcp_stream_init(struct sock *sk, u32 snd_wnd)
 	xs->probes_out = 0;
 	xs->probe_backoff = 0;
 	xs->ack_pending = false;
+	xs->lsndtime = jiffies;
 	xtcp_rto_init(&xs->rto, jiffies_to_usecs(1));
 	if (syn_retransmits)
 		xtcp_rto_syn_retransmitted(&xs->rto);

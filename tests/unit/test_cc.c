@@ -473,18 +473,72 @@ UNIT_TEST(huge_windows_saturate)
 	CHECK(cc.ssthresh == 2 * XTCP_CC_MSS_MAX);
 }
 
-/* RFC 5681 §4.1: restart window min(IW, cwnd) */
+/*
+ * RFC 5681 §4.1: restart window RW = min(IW, cwnd) after more than an RTO
+ * without sending; as Linux's tcp_cwnd_restart(), cwnd halves once per
+ * whole RTO of idleness, to no less than RW, and ssthresh keeps 3/4 of
+ * the old cwnd.
+ */
 UNIT_TEST(restart_after_idle)
 {
 	struct xtcp_cc cc;
 
+	/* long idle: RW, the initial window */
 	xtcp_cc_init(&cc, 1460, 0);
 	cc.cwnd = 100 * 1460;
-	xtcp_cc_restart_after_idle(&cc);
+	CHECK(xtcp_cc_restart_after_idle(&cc, 100, 10));
 	CHECK(cc.cwnd == 14600);
+	CHECK(cc.ssthresh == INF);
+	/* below IW, cwnd stays */
 	cc.cwnd = 3 * 1460;
-	xtcp_cc_restart_after_idle(&cc);
+	CHECK(xtcp_cc_restart_after_idle(&cc, 100, 10));
 	CHECK(cc.cwnd == 3 * 1460);
+
+	/* not more than an RTO: nothing */
+	xtcp_cc_init(&cc, MSS, 0);
+	cc.cwnd = 80 * MSS;
+	cc.ssthresh = 20 * MSS;
+	CHECK(!xtcp_cc_restart_after_idle(&cc, 200, 200));
+	CHECK(!xtcp_cc_restart_after_idle(&cc, 0, 200));
+	CHECK(cc.cwnd == 80 * MSS && cc.ssthresh == 20 * MSS);
+
+	/* just over one RTO: halved once; ssthresh 3/4 of the old cwnd */
+	CHECK(xtcp_cc_restart_after_idle(&cc, 201, 200));
+	CHECK(cc.cwnd == 40 * MSS && cc.ssthresh == 60 * MSS);
+	/* exactly two RTOs: once (Linux: while ((delta -= rto) > 0)) */
+	cc.cwnd = 80 * MSS;
+	CHECK(xtcp_cc_restart_after_idle(&cc, 400, 200));
+	CHECK(cc.cwnd == 40 * MSS);
+	/* just over two: twice; ssthresh never lowered */
+	cc.cwnd = 80 * MSS;
+	CHECK(xtcp_cc_restart_after_idle(&cc, 401, 200));
+	CHECK(cc.cwnd == 20 * MSS && cc.ssthresh == 60 * MSS);
+	/* many RTOs: RW, not below */
+	cc.cwnd = 80 * MSS;
+	CHECK(xtcp_cc_restart_after_idle(&cc, 0xffffffff, 200));
+	CHECK(cc.cwnd == 10 * MSS);
+	cc.cwnd = 15 * MSS;	/* one halving would go below RW */
+	CHECK(xtcp_cc_restart_after_idle(&cc, 0xffffffff, 1));
+	CHECK(cc.cwnd == 10 * MSS);
+	/* rto 0 is taken as 1 */
+	cc.cwnd = 80 * MSS;
+	CHECK(!xtcp_cc_restart_after_idle(&cc, 1, 0));
+	CHECK(xtcp_cc_restart_after_idle(&cc, 2, 0));
+	CHECK(cc.cwnd == 40 * MSS);
+
+	/* in fast recovery ssthresh stays (Linux's tcp_current_ssthresh()) */
+	open_ca(&cc);
+	CHECK(three_dupacks(&cc, 0) == RT && xtcp_cc_in_recovery(&cc));
+	cc.cwnd = 40 * MSS;	/* inflated by duplicates */
+	CHECK(xtcp_cc_restart_after_idle(&cc, 1000, 200));
+	CHECK(cc.ssthresh == 10 * MSS && cc.cwnd == 10 * MSS);
+
+	/* huge windows: no overflow */
+	xtcp_cc_init(&cc, XTCP_CC_MSS_MAX, 0);
+	cc.cwnd = INF;
+	CHECK(xtcp_cc_restart_after_idle(&cc, 1000, 1));
+	CHECK(cc.cwnd == xtcp_cc_initial_window(XTCP_CC_MSS_MAX));
+	CHECK(cc.ssthresh == INF);
 }
 
 /*
@@ -519,6 +573,9 @@ UNIT_TEST(random_events_keep_invariants)
 			if ((r >> 3) % 16 == 0)
 				xtcp_cc_on_timeout(&cc, snd_max,
 						   snd_max - una);
+			else if ((r >> 3) % 16 == 1)
+				xtcp_cc_restart_after_idle(&cc, r >> 10,
+							   1 + (r >> 7) % 64);
 			break;
 		}
 		/* keep about a cwnd (at least an SMSS) outstanding */
