@@ -4,16 +4,19 @@
  * acknowledges (piggybacked on its reply, delayed, at once for
  * out-of-order data, a filled hole or a segment beyond the window), when
  * it retransmits (exponential RTO backoff, fast retransmit on the third
- * duplicate ACK), how it respects the peer's window (zero-window probes,
- * window scaling, no window from an old ACK), and the counters that
- * record it.
+ * duplicate ACK, NewReno's partial ACKs), how a lost SYN or SYN-ACK shapes
+ * the first flight (its congestion window and RTO), how an idle period
+ * restarts slow start, how it respects the peer's window (zero-window
+ * probes, window scaling, no window from an old ACK), and the counters
+ * that record it.
  *
  * Every test runs in a network namespace of its own where the scripted
  * peer of xtcp_peer.h plays the remote host 10.0.0.2 behind a TUN device.
- * The stack under test (10.0.0.1) listens; the peer connects with MSS 1000,
- * so that segment sizes are known, then sends exactly the segments the
- * test wants and checks every segment the stack sends: flags, sequence and
- * acknowledgment numbers, length, payload, window, and when.
+ * The stack under test (10.0.0.1) listens, or connects from port LPORT;
+ * the handshake has MSS 1000, so that segment sizes are known; the peer
+ * then sends exactly the segments the test wants and checks every segment
+ * the stack sends: flags, sequence and acknowledgment numbers, length,
+ * payload, window, and when.
  *
  * Variants: "tcp" is Linux TCP, the reference; "xtcp" is the module, with
  * the same assertions. peer_plain_tcp() makes both speak the same subset
@@ -62,14 +65,17 @@ FIXTURE(seg) {
 
 FIXTURE_VARIANT(seg) {
 	int proto;
+	int syn_rto_ms;		/* first SYN/SYN-ACK RTO, doubling */
 };
 
 FIXTURE_VARIANT_ADD(seg, tcp) {
 	.proto = IPPROTO_TCP,
+	.syn_rto_ms = 1000,	/* TCP_TIMEOUT_INIT, fixed */
 };
 
 FIXTURE_VARIANT_ADD(seg, xtcp) {
 	.proto = IPPROTO_XTCP,
+	.syn_rto_ms = 100,
 };
 
 FIXTURE_SETUP(seg)
@@ -118,6 +124,156 @@ static void establish(struct __test_metadata *_metadata, FIXTURE_DATA(seg) *self
 {
 	script_establish(_metadata, &self->c, variant->proto, wscale, win);
 	ASSERT_EQ(0, no_quickack(variant->proto, self->c.cfd));
+}
+
+/*
+ * Write @n full segments of the stack's stream, from byte @off, one send()
+ * each: the number written.
+ */
+static int send_segs(int fd, uint32_t off, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (send_stream(fd, off + i * PEER_MSS, PEER_MSS) != PEER_MSS)
+			break;
+	return i;
+}
+
+/* A burst ends when the stack sends nothing new for this long. */
+#define BURST_GAP_MS	100
+
+/*
+ * The segments the stack sends at once from byte @off of its stream, the
+ * peer acknowledging none: the first within REPLY_MS, each next within
+ * BURST_GAP_MS of the one before (far below any RTO here, so none is a
+ * retransmission). Each must carry the next full segment of the stream;
+ * the first is copied to @first. Returns how many came.
+ */
+static int recv_burst(struct __test_metadata *_metadata, FIXTURE_DATA(seg) *self,
+		      uint32_t off, struct seg *first)
+{
+	struct seg s;
+	int n = 0;
+
+	while (!peer_expect(&self->c.p, &s, n ? BURST_GAP_MS : REPLY_MS)) {
+		EXPECT_EQ(self->c.iss + 1 + off, s.seq)
+			TH_LOG("segment %d of a burst: %s", n + 1, peer_fmt(&self->c.p, &s));
+		EXPECT_EQ(PEER_MSS, s.len)
+			TH_LOG("segment %d of a burst: %s", n + 1, peer_fmt(&self->c.p, &s));
+		EXPECT_TRUE(stack_data_ok(&s, off));
+		if (!n)
+			*first = s;
+		off += s.len;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Active open, the first @lost SYNs lost: the stack connects from
+ * 10.0.0.1:LPORT (so that pseg() and pdata() address it) to the peer; the
+ * peer lets @lost SYNs go unanswered (each retransmission within
+ * interval_max() of its nominal time) and answers the next with a SYN-ACK
+ * (MSS PEER_MSS, window PEER_WIN). Returns with the stack's ACK received
+ * and connect() done.
+ */
+static void connect_after_loss(struct __test_metadata *_metadata, FIXTURE_DATA(seg) *self,
+			       const FIXTURE_VARIANT(seg) *variant, int lost)
+{
+	struct sockaddr_in sin = addr4(PEER_LOCAL, LPORT);
+	struct pollfd pfd = { .events = POLLOUT };
+	struct seg syn, sa, ack;
+	int i;
+
+	ASSERT_EQ(0, peer_knob_set(variant->proto, PEER_SYN_RTO_MS, variant->syn_rto_ms));
+	self->c.cfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			     variant->proto);
+	ASSERT_LE(0, self->c.cfd);
+	ASSERT_EQ(0, bind(self->c.cfd, (struct sockaddr *)&sin, sizeof(sin)));
+	ASSERT_EQ(EINPROGRESS, connect_to(self->c.cfd, PEER_REMOTE, PPORT));
+	RECV(&syn, REPLY_MS, "SYN");
+	CHECK_SEG(&syn, SEG_SYN, syn.seq, 0, 0);
+	self->c.iss = syn.seq;
+	for (i = 0; i < lost; i++) {
+		RECV(&syn, interval_max(variant->syn_rto_ms << i), "SYN retransmission");
+		CHECK_SEG(&syn, SEG_SYN, self->c.iss, 0, 0);
+	}
+	self->c.win = PEER_WIN;
+	sa = pseg(&self->c, SEG_SYN | SEG_ACK, (uint32_t)-1, 0);	/* seq PEER_ISN */
+	seg_opt_mss(&sa, PEER_MSS);
+	SEND(&sa);
+	RECV(&ack, REPLY_MS, "ACK of the SYN-ACK");
+	CHECK_SEG(&ack, SEG_ACK, self->c.iss + 1, PEER_ISN + 1, 0);
+	pfd.fd = self->c.cfd;
+	ASSERT_EQ(1, poll(&pfd, 1, REPLY_MS));
+	ASSERT_EQ(0, so_error(self->c.cfd));
+}
+
+/*
+ * Passive open, the first @lost SYN-ACKs lost: as script_establish(), but
+ * the peer lets @lost SYN-ACKs go unanswered (each retransmission within
+ * interval_max() of its nominal time) and acknowledges the next.
+ */
+static void accept_after_loss(struct __test_metadata *_metadata, FIXTURE_DATA(seg) *self,
+			      const FIXTURE_VARIANT(seg) *variant, int lost)
+{
+	struct seg syn = psyn(PEER_ISN), ack;
+	int i;
+
+	ASSERT_EQ(0, peer_knob_set(variant->proto, PEER_SYN_RTO_MS, variant->syn_rto_ms));
+	self->c.lfd = listen_on(variant->proto, LPORT);
+	ASSERT_LE(0, self->c.lfd) TH_LOG("listen: %s", strerror(-self->c.lfd));
+	SEND(&syn);
+	RECV(&self->c.synack, REPLY_MS, "SYN-ACK");
+	self->c.iss = self->c.synack.seq;
+	CHECK_SEG(&self->c.synack, SEG_SYN | SEG_ACK, self->c.iss, PEER_ISN + 1, 0);
+	for (i = 0; i < lost; i++) {
+		RECV(&self->c.synack, interval_max(variant->syn_rto_ms << i),
+		     "SYN-ACK retransmission");
+		CHECK_SEG(&self->c.synack, SEG_SYN | SEG_ACK, self->c.iss, PEER_ISN + 1, 0);
+	}
+	self->c.win = PEER_WIN;
+	ack = pseg(&self->c, SEG_ACK, 0, 0);
+	SEND(&ack);
+	self->c.cfd = accept_wait(self->c.lfd, REPLY_MS);
+	ASSERT_LE(0, self->c.cfd) TH_LOG("accept: %s", strerror(-self->c.cfd));
+}
+
+/*
+ * The first flight after a lossy handshake: the application writes 12
+ * segments; @iw of them come at once (the initial congestion window).
+ * With @rto_ms, the peer then acknowledges nothing, and the first segment
+ * must come again @rto_ms after it was first sent (interval_ok()). Without,
+ * the peer acknowledges the first segment, and two more come at once
+ * (slow start: cwnd + 1 segment).
+ */
+static void first_flight(struct __test_metadata *_metadata, FIXTURE_DATA(seg) *self,
+			 int iw, int rto_ms)
+{
+	struct seg first, s, ack;
+	double ms;
+	int n;
+
+	ASSERT_EQ(12, send_segs(self->c.cfd, 0, 12));
+	n = recv_burst(_metadata, self, 0, &first);
+	ksft_print_msg("%d segments before any ACK\n", n);
+	ASSERT_EQ(iw, n) TH_LOG("%d segments sent before any ACK, want %d", n, iw);
+	if (!rto_ms) {
+		ack = pseg(&self->c, SEG_ACK, 0, PEER_MSS);
+		SEND(&ack);
+		n = recv_burst(_metadata, self, iw * PEER_MSS, &first);
+		EXPECT_EQ(2, n) TH_LOG("%d segments for the first ACK, want 2", n);
+		return;
+	}
+	RECV(&s, interval_max(rto_ms), "retransmission of the first segment");
+	CHECK_SEG(&s, s.flags & SEG_PSH ? SEG_ACK | SEG_PSH : SEG_ACK, self->c.iss + 1,
+		  PEER_ISN + 1, PEER_MSS);
+	ms = seg_ms(&first, &s);
+	ksft_print_msg("first retransmission %.1f ms after the segment (nominal %d)\n",
+		       ms, rto_ms);
+	EXPECT_TRUE(interval_ok(ms, rto_ms))
+		TH_LOG("first retransmission after %.1f ms, want %d", ms, rto_ms);
 }
 
 /* --- acknowledgments --------------------------------------------------------- */
@@ -877,6 +1033,169 @@ TEST_F(seg, fast_retransmit_third_dupack)
 	ack = pseg(&self->c, SEG_ACK, 0, n * PEER_MSS);
 	SEND(&ack);
 	SILENCE(SILENCE_MS, "after everything was acknowledged");
+}
+
+/*
+ * xtcp only: in NewReno fast recovery, only the first partial ACK restarts
+ * the retransmission timer (RFC 6582 §3.2 step 3 and §4, the "Impatient"
+ * variant; any other ACK of new data restarts it, RFC 6298 §5.3), so that
+ * a window with many losses ends in a timeout rather than one
+ * retransmission per round trip. With rto_min_ms 500 and an RTT sample of
+ * a few ms, the RTO is 500 ms. The stack sends 8 segments; three duplicate
+ * ACKs start fast recovery (the first segment again, at once); then 4
+ * partial ACKs, 100 ms apart, each acknowledge one more segment, and each
+ * gets the next one again at once. The peer then stays silent: the timeout
+ * resends the segment at SND.UNA 500 ms after the first partial ACK
+ * (interval_ok(): 430 to 685 ms), not 500 ms after the last (800 ms after
+ * the first). Timeouts moves by one.
+ *
+ * Linux TCP restarts the timer on every ACK of new data (tcp_rearm_rto()),
+ * RFC 6582's "Slow-but-Steady" variant: the same script on the tcp variant
+ * (with the route's rto_min at 500 ms) saw its timeout 500 ms after the
+ * last partial ACK. Documentation/protocol.rst lists the difference.
+ */
+TEST_F(seg, xtcp_partial_acks_impatient)
+{
+	const int n = 8, partial = 4, gap_ms = 100, rto_ms = 500;
+	struct seg s, dup, ack;
+	uint64_t t_first = 0;
+	long timeouts;
+	double ms;
+	int i;
+
+	if (variant->proto != IPPROTO_XTCP)
+		SKIP(return, "xtcp only (see the comment of the test)");
+	ASSERT_EQ(0, write_file("/proc/sys/net/xtcp/rto_min_ms", "500"));
+	establish(_metadata, self, variant, -1, PEER_WIN);
+	/* an RTT sample */
+	ASSERT_EQ(10, send_stream(self->c.cfd, 0, 10));
+	RECV(&s, REPLY_MS, "data");
+	CHECK_SEG(&s, SEG_ACK | SEG_PSH, self->c.iss + 1, PEER_ISN + 1, 10);
+	ack = pseg(&self->c, SEG_ACK, 0, 10);
+	SEND(&ack);
+
+	ASSERT_EQ(n * PEER_MSS, send_stream(self->c.cfd, 10, n * PEER_MSS));
+	for (i = 0; i < n; i++) {
+		RECV(&s, REPLY_MS, "data segment");
+		CHECK_SEG(&s, s.flags & SEG_PSH ? SEG_ACK | SEG_PSH : SEG_ACK,
+			  self->c.iss + 11 + i * PEER_MSS, PEER_ISN + 1, PEER_MSS);
+	}
+	dup = pseg(&self->c, SEG_ACK, 0, 10);
+	for (i = 0; i < 3; i++)
+		SEND(&dup);
+	RECV(&s, IMMEDIATE_MS, "fast retransmission after the third duplicate ACK");
+	CHECK_SEG(&s, s.flags & SEG_PSH ? SEG_ACK | SEG_PSH : SEG_ACK, self->c.iss + 11,
+		  PEER_ISN + 1, PEER_MSS);
+
+	timeouts = COUNTER("Timeouts");
+	for (i = 1; i <= partial; i++) {
+		if (i > 1)
+			sleep_until(t_first, (i - 1) * gap_ms);
+		ack = pseg(&self->c, SEG_ACK, 0, 10 + i * PEER_MSS);
+		SEND(&ack);
+		if (i == 1)
+			t_first = peer_now_ns();
+		RECV(&s, IMMEDIATE_MS, "retransmission for a partial ACK");
+		CHECK_SEG(&s, s.flags & SEG_PSH ? SEG_ACK | SEG_PSH : SEG_ACK,
+			  self->c.iss + 11 + i * PEER_MSS, PEER_ISN + 1, PEER_MSS);
+	}
+	RECV(&s, interval_max(rto_ms), "retransmission timeout");
+	CHECK_SEG(&s, s.flags & SEG_PSH ? SEG_ACK | SEG_PSH : SEG_ACK,
+		  self->c.iss + 11 + partial * PEER_MSS, PEER_ISN + 1, PEER_MSS);
+	ms = ms_since(t_first, &s);
+	ksft_print_msg("timeout %.1f ms after the first partial ACK, %.1f ms after the last\n",
+		       ms, ms - (partial - 1) * gap_ms);
+	EXPECT_TRUE(interval_ok(ms, rto_ms))
+		TH_LOG("timeout %.1f ms after the first partial ACK, want %d", ms, rto_ms);
+	EXPECT_EQ(timeouts + 1, COUNTER("Timeouts"));
+}
+
+/* --- after a lost SYN or SYN-ACK ---------------------------------------------- */
+
+/*
+ * RFC 6298 §5.7 and RFC 5681 §3.1 as Linux applies them
+ * (tcp_init_transfer(), tcp_init_metrics()), one SYN lost: the connection
+ * starts with the full initial window, 10 segments (Linux cuts cwnd to one
+ * segment only after more than one SYN or SYN-ACK retransmission, given
+ * RFC 6298's 1 s initial RTO); with no RTT sample from the handshake, the
+ * RTO is 3 s (TCP_TIMEOUT_FALLBACK) instead of 1 s (RFC 6298 §2.1): the
+ * first data segment, unacknowledged, comes again 3 s after it was sent
+ * (interval_ok(): 2680 to 3810 ms). About 4.5 s for TCP.
+ */
+TEST_F(seg, syn_lost_once)
+{
+	connect_after_loss(_metadata, self, variant, 1);
+	first_flight(_metadata, self, 10, 3000);
+}
+
+/*
+ * Two SYNs lost: one segment of congestion window (RFC 5681 §3.1, Linux's
+ * total_retrans > 1), then two after its ACK (slow start). About 3.5 s
+ * for TCP.
+ */
+TEST_F(seg, syn_lost_twice)
+{
+	connect_after_loss(_metadata, self, variant, 2);
+	first_flight(_metadata, self, 1, 0);
+}
+
+/* The passive side of syn_lost_once: one SYN-ACK lost. */
+TEST_F(seg, synack_lost_once)
+{
+	accept_after_loss(_metadata, self, variant, 1);
+	first_flight(_metadata, self, 10, 3000);
+}
+
+/* The passive side of syn_lost_twice: two SYN-ACKs lost. */
+TEST_F(seg, synack_lost_twice)
+{
+	accept_after_loss(_metadata, self, variant, 2);
+	first_flight(_metadata, self, 1, 0);
+}
+
+/* --- slow start after idle --------------------------------------------------- */
+
+/*
+ * Restart after idle (RFC 5681 §4.1; Linux's tcp_slow_start_after_idle,
+ * on by default, tcp_cwnd_restart()). The stack grows its congestion
+ * window in slow start: 10 segments, each acknowledged (cwnd 20); then 20
+ * segments go at once, the reference that the window grew, and are
+ * acknowledged one by one (cwnd 40). After 1 s without sending (about 5
+ * RTOs of 200 ms; Linux halves cwnd per RTO of idleness, down to the
+ * restart window min(IW, cwnd) = 10) the application writes 20 segments
+ * again: only the initial window, 10, goes before an ACK.
+ */
+TEST_F(seg, idle_restarts_from_initial_window)
+{
+	int sndbuf = 1 << 20, n, i;
+	struct seg first, ack;
+
+	ASSERT_EQ(0, tcp_only_knob(variant->proto, "tcp_slow_start_after_idle", "1"));
+	establish(_metadata, self, variant, -1, PEER_WIN);
+	ASSERT_EQ(0, setsockopt(self->c.cfd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)));
+
+	ASSERT_EQ(10, send_segs(self->c.cfd, 0, 10));
+	n = recv_burst(_metadata, self, 0, &first);
+	ASSERT_EQ(10, n) TH_LOG("initial window: %d segments", n);
+	for (i = 1; i <= 10; i++) {
+		ack = pseg(&self->c, SEG_ACK, 0, i * PEER_MSS);
+		SEND(&ack);
+	}
+
+	ASSERT_EQ(20, send_segs(self->c.cfd, 10 * PEER_MSS, 20));
+	n = recv_burst(_metadata, self, 10 * PEER_MSS, &first);
+	ksft_print_msg("%d segments at once while busy\n", n);
+	ASSERT_EQ(20, n) TH_LOG("%d segments at once after slow start, want 20", n);
+	for (i = 1; i <= 20; i++) {
+		ack = pseg(&self->c, SEG_ACK, 0, (10 + i) * PEER_MSS);
+		SEND(&ack);
+	}
+
+	usleep(1000 * 1000);
+	ASSERT_EQ(20, send_segs(self->c.cfd, 30 * PEER_MSS, 20));
+	n = recv_burst(_metadata, self, 30 * PEER_MSS, &first);
+	ksft_print_msg("%d segments at once after 1 s idle\n", n);
+	EXPECT_EQ(10, n) TH_LOG("%d segments at once after 1 s idle, want 10", n);
 }
 
 /* --- flow control ------------------------------------------------------------ */

@@ -70,18 +70,22 @@ u32 xtcp_cc_initial_window(u32 mss)
  * @cc: state to initialise
  * @mss: SMSS, the largest segment the sender will send, options excluded
  *	(clamped to 1..XTCP_CC_MSS_MAX)
- * @syn_retransmitted: the SYN or SYN-ACK of the handshake was lost
+ * @syn_retransmits: how many times the handshake's SYN or SYN-ACK was
+ *	retransmitted by this end's timer
  *
  * RFC 5681 §3.1: cwnd starts at the initial window (RFC 6928), or at one
  * segment if the SYN or SYN-ACK was lost; ssthresh starts arbitrarily
- * high. RFC 6582 §3.2 step 1 sets recover to the ISS: here it is unused
- * until a loss sets it, which has the same effect (see cc.h).
+ * high. As Linux's tcp_init_transfer(), one segment only after more than
+ * one retransmission: with RFC 6298's 1 s initial RTO a single one is
+ * often spurious (a slow path, not a loss). RFC 6582 §3.2 step 1 sets
+ * recover to the ISS: here it is unused until a loss sets it, which has
+ * the same effect (see cc.h).
  */
-void xtcp_cc_init(struct xtcp_cc *cc, u32 mss, bool syn_retransmitted)
+void xtcp_cc_init(struct xtcp_cc *cc, u32 mss, unsigned int syn_retransmits)
 {
 	mss = clamp_mss(mss);
 	*cc = (struct xtcp_cc){
-		.cwnd = syn_retransmitted ? mss : xtcp_cc_initial_window(mss),
+		.cwnd = syn_retransmits > 1 ? mss : xtcp_cc_initial_window(mss),
 		.ssthresh = XTCP_CC_INFINITE,
 		.mss = mss,
 		.state = XTCP_CA_OPEN,
@@ -256,12 +260,35 @@ void xtcp_cc_on_timeout(struct xtcp_cc *cc, u32 snd_max, u32 flight)
 /**
  * xtcp_cc_restart_after_idle() - sending resumes after an idle period
  * @cc: the connection's state
+ * @idle: time since data was last sent (or since the last restart)
+ * @rto: the retransmission timeout, in the same unit (0 is taken as 1)
  *
- * RFC 5681 §4.1: a sender that has sent nothing for more than an RTO
- * SHOULD restart from cwnd = RW = min(IW, cwnd) before sending. The caller
- * decides that the connection was idle that long.
+ * RFC 5681 §4.1: a sender that has sent no data for more than an RTO
+ * SHOULD start again from cwnd = RW = min(IW, cwnd) at most. As Linux's
+ * tcp_cwnd_restart() (RFC 2861 §3's decay), cwnd is halved once for each
+ * whole RTO the sender was idle, down to no less than RW, so that a few
+ * RTOs of idleness land on RW; and ssthresh keeps at least 3/4 of the
+ * cwnd it had (outside fast recovery), for slow start to climb back
+ * there. Nothing happens if @idle is at most @rto.
+ *
+ * Return: true if cwnd was restarted (@idle exceeded @rto).
  */
-void xtcp_cc_restart_after_idle(struct xtcp_cc *cc)
+bool xtcp_cc_restart_after_idle(struct xtcp_cc *cc, u32 idle, u32 rto)
 {
-	cc->cwnd = min_u32(cc->cwnd, xtcp_cc_initial_window(cc->mss));
+	u32 rw = min_u32(cc->cwnd, xtcp_cc_initial_window(cc->mss));
+	u32 cwnd = cc->cwnd;
+
+	if (!rto)
+		rto = 1;
+	if (idle <= rto)
+		return false;
+	if (cc->state != XTCP_CA_RECOVERY)
+		cc->ssthresh = max_u32(cc->ssthresh, (cwnd >> 1) + (cwnd >> 2));
+	/* at most 32 rounds: cwnd halves each time */
+	while (idle > rto && cwnd > rw) {
+		idle -= rto;
+		cwnd >>= 1;
+	}
+	cc->cwnd = max_u32(cwnd, rw);
+	return true;
 }

@@ -14,10 +14,11 @@
  *   xtcp_cc_on_dupack();
  * - any other ACK: nothing here;
  *
- * and reports retransmission timeouts with xtcp_cc_on_timeout(). The two
- * ACK handlers return what the caller must do, as XTCP_CC_* flags. The
- * caller may have at most cwnd bytes in flight (and no more than the
- * peer's window).
+ * reports retransmission timeouts with xtcp_cc_on_timeout(), and calls
+ * xtcp_cc_restart_after_idle() before it sends with nothing outstanding
+ * (RFC 5681 §4.1). The two ACK handlers return what the caller must do,
+ * as XTCP_CC_* flags. The caller may have at most cwnd bytes in flight
+ * (and no more than the peer's window).
  */
 #ifndef _XTCP_CC_H
 #define _XTCP_CC_H
@@ -83,12 +84,12 @@ struct xtcp_cc {
 };
 
 u32 xtcp_cc_initial_window(u32 mss);
-void xtcp_cc_init(struct xtcp_cc *cc, u32 mss, bool syn_retransmitted);
+void xtcp_cc_init(struct xtcp_cc *cc, u32 mss, unsigned int syn_retransmits);
 unsigned int xtcp_cc_on_ack(struct xtcp_cc *cc, u32 ack, u32 acked);
 unsigned int xtcp_cc_on_dupack(struct xtcp_cc *cc, u32 ack, u32 snd_max,
 			       u32 flight);
 void xtcp_cc_on_timeout(struct xtcp_cc *cc, u32 snd_max, u32 flight);
-void xtcp_cc_restart_after_idle(struct xtcp_cc *cc);
+bool xtcp_cc_restart_after_idle(struct xtcp_cc *cc, u32 idle, u32 rto);
 
 /* In fast recovery? */
 static inline bool xtcp_cc_in_recovery(const struct xtcp_cc *cc)

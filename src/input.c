@@ -168,7 +168,7 @@ static bool xtcp_ack(struct sock *sk, const struct xtcp_hdr *h, u32 len)
 		todo = xtcp_cc_on_ack(&xs->cc, ack, acked);
 		if (xs->snd_una == xs->snd_max)
 			xtcp_rtx_timer_stop(sk);
-		else
+		else if (todo & XTCP_CC_RESTART_TIMER)	/* RFC 6582 §4 */
 			xtcp_rtx_timer_arm(sk);
 		sk->sk_write_space(sk);
 	} else if (!len && wnd == xs->snd_wnd && xs->snd_max != xs->snd_una) {

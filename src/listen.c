@@ -262,7 +262,7 @@ static struct sock *xtcp_create_child(struct xtcp_req *req, u32 snd_wnd)
 	cxs = xtcp_sk(child);
 	inet = inet_sk(child);
 	/* nothing of the listener's own state carries over */
-	cxs->retransmits = 0;
+	cxs->retransmits = req->retransmits;	/* for xtcp_stream_init() */
 	cxs->syn_queue_len = 0;
 	memset(&cxs->lstats, 0, sizeof(cxs->lstats));
 	xtcp_init_timers(child);

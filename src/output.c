@@ -244,6 +244,8 @@ static void xtcp_count_data(struct sock *sk, struct sk_buff *skb)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 
+	xs->lsndtime = jiffies;
+
 	if (xtcp_seq_before(cb->seq, xs->snd_max)) {
 		cb->retransmitted = true;
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
@@ -309,6 +311,23 @@ static bool xtcp_nagle_holds(const struct sock *sk, const struct sk_buff *skb)
 	       skb_queue_is_last(&sk->sk_write_queue, skb);
 }
 
+/*
+ * Slow start after idle (RFC 5681 §4.1; Linux's tcp_slow_start_after_idle,
+ * on by default, with no knob here): nothing is outstanding and data is
+ * about to go; if none was sent for more than an RTO, the congestion
+ * window decays towards the initial window (cc.c). The restart counts as
+ * a send, so an idle period is charged once.
+ */
+static void xtcp_idle_restart(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	unsigned long idle = jiffies - xs->lsndtime;
+
+	if (xtcp_cc_restart_after_idle(&xs->cc, min_t(unsigned long, idle, U32_MAX),
+				       usecs_to_jiffies(xtcp_rtx_timeout_us(sk))))
+		xs->lsndtime = jiffies;
+}
+
 /**
  * xtcp_write_xmit() - send what the windows allow
  * @sk: an established socket, locked
@@ -323,9 +342,10 @@ static bool xtcp_nagle_holds(const struct sock *sk, const struct sk_buff *skb)
  * small window (RFC 9293 §3.8.6.2.1's sender rule would need the window
  * to be half the largest offered, and our SYN-ACK's 65535 is no measure
  * of the peer's buffer). If data is left waiting with nothing in flight,
- * the persist timer will send it (or probe a zero window). Times one
- * segment per round trip for RTT samples, and starts the retransmission
- * timer.
+ * the persist timer will send it (or probe a zero window). After an idle
+ * period, restarts the congestion window first (xtcp_idle_restart()).
+ * Times one segment per round trip for RTT samples, and starts the
+ * retransmission timer.
  */
 void xtcp_write_xmit(struct sock *sk, bool force)
 {
@@ -335,6 +355,8 @@ void xtcp_write_xmit(struct sock *sk, bool force)
 
 	if (!((1 << sk->sk_state) & XTCPF_SENDING))
 		return;
+	if (xs->snd_una == xs->snd_max && xs->snd_nxt != xs->write_seq)
+		xtcp_idle_restart(sk);
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 		u32 flight = xs->snd_nxt - xs->snd_una;

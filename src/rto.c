@@ -131,26 +131,16 @@ void xtcp_rto_syn_retransmitted(struct xtcp_rto *r)
  * RFC 6298 §5.5: RTO <- RTO * 2. Kept as a count of doublings, which
  * xtcp_rto_timeout() applies up to its maximum (§2.5), so the count can
  * never overflow the timeout; the count itself saturates at
- * XTCP_RTO_BACKOFF_MAX.
+ * XTCP_RTO_BACKOFF_MAX. Only a new RTT sample resets it
+ * (xtcp_rto_sample()): RFC 6298 §5 keeps the backed-off RTO until then,
+ * whatever else arrives (Karn's algorithm, §3), as Linux keeps its
+ * doubled icsk_rto. The persist timer's doublings are counted apart
+ * (xtcp_sock.probe_backoff) and end when the window opens.
  */
 void xtcp_rto_backoff(struct xtcp_rto *r)
 {
 	if (r->backoff < XTCP_RTO_BACKOFF_MAX)
 		r->backoff++;
-}
-
-/**
- * xtcp_rto_reset_backoff() - forget the backoff without an RTT sample
- * @r: the connection's state
- *
- * xtcp_rto_sample() resets the backoff itself (RFC 6298 §5, note after
- * rule 5.7); this is for the cases that carry no measurement yet still
- * prove the path works, such as a window probe answered by an opening
- * window (Linux TCP does the same for its zero-window probes).
- */
-void xtcp_rto_reset_backoff(struct xtcp_rto *r)
-{
-	r->backoff = 0;
 }
 
 /**

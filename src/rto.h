@@ -54,7 +54,6 @@ void xtcp_rto_sample(struct xtcp_rto *r, u32 rtt_us);
 bool xtcp_rto_ack(struct xtcp_rto *r, u32 rtt_us, bool retransmitted);
 void xtcp_rto_syn_retransmitted(struct xtcp_rto *r);
 void xtcp_rto_backoff(struct xtcp_rto *r);
-void xtcp_rto_reset_backoff(struct xtcp_rto *r);
 u32 xtcp_rto_timeout(const struct xtcp_rto *r, u32 min_us, u32 max_us);
 
 /* SRTT in us, 0 before the first sample. */

@@ -64,14 +64,21 @@ static void xtcp_sndbuf_expand(struct sock *sk)
 
 /**
  * xtcp_stream_init() - sequence and window state of a new connection
- * @sk: the socket, locked, entering ESTABLISHED
+ * @sk: the socket, locked, entering ESTABLISHED; its retransmits counts
+ *	the handshake's SYN or SYN-ACK retransmissions
  * @snd_wnd: the window the peer advertised in its handshake segment
  *
- * Everything before SND.NXT was the SYN; data starts there.
+ * Everything before SND.NXT was the SYN; data starts there. After a
+ * retransmitted SYN or SYN-ACK the RTO starts at 3 s instead of 1 s
+ * (RFC 6298 §5.7, as Linux's tcp_init_metrics() falls back to
+ * TCP_TIMEOUT_FALLBACK without an RTT sample from the handshake), and
+ * after more than one the congestion window at one segment (RFC 5681
+ * §3.1 with Linux's tcp_init_transfer() condition: xtcp_cc_init()).
  */
 void xtcp_stream_init(struct sock *sk, u32 snd_wnd)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	unsigned int syn_retransmits = xs->retransmits;
 
 	xs->write_seq = xs->snd_nxt;
 	xs->snd_max = xs->snd_nxt;
@@ -89,8 +96,11 @@ void xtcp_stream_init(struct sock *sk, u32 snd_wnd)
 	xs->probes_out = 0;
 	xs->probe_backoff = 0;
 	xs->ack_pending = false;
+	xs->lsndtime = jiffies;
 	xtcp_rto_init(&xs->rto, jiffies_to_usecs(1));
-	xtcp_cc_init(&xs->cc, xs->mss, false);
+	if (syn_retransmits)
+		xtcp_rto_syn_retransmitted(&xs->rto);
+	xtcp_cc_init(&xs->cc, xs->mss, syn_retransmits);
 	xtcp_sndbuf_expand(sk);
 }
 

@@ -60,7 +60,7 @@ u32 xtcp_syn_rto_ms(const struct net *net, unsigned int n)
 }
 
 /* The RTO estimate (rto.c) within rto_min_ms..rto_max_ms, in us. */
-static u32 xtcp_rtx_timeout_us(struct sock *sk)
+u32 xtcp_rtx_timeout_us(struct sock *sk)
 {
 	const struct xtcp_sysctl *sc = &xtcp_pernet(sock_net(sk))->sysctl;
 

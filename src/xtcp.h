@@ -229,8 +229,11 @@ struct xtcp_listen_stats {
  * @rtt_seq: the segment being timed for an RTT sample ends here
  * @rtt_stamp: when it was sent (us)
  * @rtt_timing: a segment is being timed
- * @retransmits: SYN retransmissions so far (active open); data
- *	retransmissions without progress since (established)
+ * @lsndtime: jiffies when data was last sent, or when the congestion
+ *	window last restarted after idle (RFC 5681 §4.1)
+ * @retransmits: SYN (or SYN-ACK) retransmissions so far (connecting; a
+ *	child starts with its half-open entry's); data retransmissions
+ *	without progress since (established)
  * @connect_port: the local port came from connect(), and may be shared
  *	with other connections to other destinations
  * @user_mss: XTCP_MAXSEG, 0 if unset
@@ -287,6 +290,7 @@ struct xtcp_sock {
 	u32 rtt_seq;
 	u32 rtt_stamp;
 	bool rtt_timing;
+	unsigned long lsndtime;
 	u32 max_window;
 	u64 bytes_acked;
 	u32 rcv_mss;
@@ -578,5 +582,6 @@ void xtcp_fin_wait2_timer_arm(struct sock *sk);
 void xtcp_req_timer_init(struct xtcp_req *req);
 void xtcp_req_timer_arm(struct xtcp_req *req);
 u32 xtcp_syn_rto_ms(const struct net *net, unsigned int n);
+u32 xtcp_rtx_timeout_us(struct sock *sk);
 
 #endif /* _XTCP_H */

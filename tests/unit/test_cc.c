@@ -15,7 +15,7 @@
 /* A connection in congestion avoidance: cwnd 20 MSS, ssthresh 10 MSS. */
 static void open_ca(struct xtcp_cc *cc)
 {
-	xtcp_cc_init(cc, MSS, false);
+	xtcp_cc_init(cc, MSS, 0);
 	cc->cwnd = 20 * MSS;
 	cc->ssthresh = 10 * MSS;
 }
@@ -53,16 +53,24 @@ UNIT_TEST(init_state)
 {
 	struct xtcp_cc cc;
 
-	xtcp_cc_init(&cc, 1460, false);
+	xtcp_cc_init(&cc, 1460, 0);
 	CHECK(cc.cwnd == 14600 && cc.ssthresh == INF && cc.mss == 1460);
 	CHECK(cc.state == XTCP_CA_OPEN && cc.dupacks == 0);
 	CHECK(xtcp_cc_in_slow_start(&cc) && !xtcp_cc_in_recovery(&cc));
-	/* RFC 5681 §3.1: one segment after a lost SYN or SYN-ACK */
-	xtcp_cc_init(&cc, 1460, true);
+	/*
+	 * RFC 5681 §3.1: one segment after a lost SYN or SYN-ACK; as Linux,
+	 * only after more than one retransmission
+	 */
+	xtcp_cc_init(&cc, 1460, 1);
+	CHECK(cc.cwnd == 14600 && cc.ssthresh == INF);
+	xtcp_cc_init(&cc, 1460, 2);
 	CHECK(cc.cwnd == 1460 && cc.ssthresh == INF);
-	xtcp_cc_init(&cc, 0, false);
+	CHECK(cc.state == XTCP_CA_OPEN && xtcp_cc_in_slow_start(&cc));
+	xtcp_cc_init(&cc, 1460, 255);
+	CHECK(cc.cwnd == 1460);
+	xtcp_cc_init(&cc, 0, 0);
 	CHECK(cc.mss == 1 && cc.cwnd == 10);
-	xtcp_cc_init(&cc, 0xffffffff, false);
+	xtcp_cc_init(&cc, 0xffffffff, 0);
 	CHECK(cc.mss == XTCP_CC_MSS_MAX);
 }
 
@@ -72,7 +80,7 @@ UNIT_TEST(slow_start_per_ack)
 	struct xtcp_cc cc;
 	u32 una = 1;
 
-	xtcp_cc_init(&cc, MSS, false);
+	xtcp_cc_init(&cc, MSS, 0);
 	CHECK(xtcp_cc_on_ack(&cc, una += MSS, MSS) == TIMER);
 	CHECK(cc.cwnd == 11 * MSS);
 	CHECK(xtcp_cc_on_ack(&cc, una += 2 * MSS, 2 * MSS) == TIMER);
@@ -93,7 +101,7 @@ UNIT_TEST(slow_start_doubles_per_rtt)
 	struct xtcp_cc cc;
 	u32 una = 1000, i, n;
 
-	xtcp_cc_init(&cc, MSS, false);
+	xtcp_cc_init(&cc, MSS, 0);
 	n = cc.cwnd / MSS;
 	for (i = 0; i < n; i++)
 		xtcp_cc_on_ack(&cc, una += MSS, MSS);
@@ -111,7 +119,7 @@ UNIT_TEST(crossing_ssthresh)
 	u32 una = 1;
 	int i;
 
-	xtcp_cc_init(&cc, MSS, false);
+	xtcp_cc_init(&cc, MSS, 0);
 	cc.ssthresh = 10 * MSS + 500;
 	xtcp_cc_on_ack(&cc, una += 2 * MSS, 2 * MSS);
 	CHECK(cc.cwnd == 10 * MSS + 500);
@@ -125,12 +133,12 @@ UNIT_TEST(crossing_ssthresh)
 	CHECK(cc.cwnd == 11 * MSS + 500 && cc.bytes_acked == 0);
 
 	/* an ACK landing exactly on ssthresh leaves nothing over */
-	xtcp_cc_init(&cc, MSS, false);
+	xtcp_cc_init(&cc, MSS, 0);
 	cc.ssthresh = 12 * MSS;
 	xtcp_cc_on_ack(&cc, una += 2 * MSS, 2 * MSS);
 	CHECK(cc.cwnd == 12 * MSS && cc.bytes_acked == 0);
 	/* the L limit applies before: 5 MSS acked, 2 MSS counted */
-	xtcp_cc_init(&cc, MSS, false);
+	xtcp_cc_init(&cc, MSS, 0);
 	cc.ssthresh = 11 * MSS;
 	xtcp_cc_on_ack(&cc, una += 5 * MSS, 5 * MSS);
 	CHECK(cc.cwnd == 11 * MSS && cc.bytes_acked == MSS);
@@ -426,7 +434,7 @@ UNIT_TEST(huge_windows_saturate)
 	struct xtcp_cc cc;
 	u32 una = 1, i;
 
-	xtcp_cc_init(&cc, XTCP_CC_MSS_MAX, false);
+	xtcp_cc_init(&cc, XTCP_CC_MSS_MAX, 0);
 	cc.cwnd = INF - 100;
 	xtcp_cc_on_ack(&cc, una += 0x10000, 0x10000);
 	CHECK(cc.cwnd == INF);
@@ -460,23 +468,77 @@ UNIT_TEST(huge_windows_saturate)
 
 	xtcp_cc_on_timeout(&cc, una, 0xffffffff);
 	CHECK(cc.ssthresh == INF && cc.cwnd == XTCP_CC_MSS_MAX);
-	xtcp_cc_init(&cc, XTCP_CC_MSS_MAX, false);
+	xtcp_cc_init(&cc, XTCP_CC_MSS_MAX, 0);
 	xtcp_cc_on_timeout(&cc, una, 0);
 	CHECK(cc.ssthresh == 2 * XTCP_CC_MSS_MAX);
 }
 
-/* RFC 5681 §4.1: restart window min(IW, cwnd) */
+/*
+ * RFC 5681 §4.1: restart window RW = min(IW, cwnd) after more than an RTO
+ * without sending; as Linux's tcp_cwnd_restart(), cwnd halves once per
+ * whole RTO of idleness, to no less than RW, and ssthresh keeps 3/4 of
+ * the old cwnd.
+ */
 UNIT_TEST(restart_after_idle)
 {
 	struct xtcp_cc cc;
 
-	xtcp_cc_init(&cc, 1460, false);
+	/* long idle: RW, the initial window */
+	xtcp_cc_init(&cc, 1460, 0);
 	cc.cwnd = 100 * 1460;
-	xtcp_cc_restart_after_idle(&cc);
+	CHECK(xtcp_cc_restart_after_idle(&cc, 100, 10));
 	CHECK(cc.cwnd == 14600);
+	CHECK(cc.ssthresh == INF);
+	/* below IW, cwnd stays */
 	cc.cwnd = 3 * 1460;
-	xtcp_cc_restart_after_idle(&cc);
+	CHECK(xtcp_cc_restart_after_idle(&cc, 100, 10));
 	CHECK(cc.cwnd == 3 * 1460);
+
+	/* not more than an RTO: nothing */
+	xtcp_cc_init(&cc, MSS, 0);
+	cc.cwnd = 80 * MSS;
+	cc.ssthresh = 20 * MSS;
+	CHECK(!xtcp_cc_restart_after_idle(&cc, 200, 200));
+	CHECK(!xtcp_cc_restart_after_idle(&cc, 0, 200));
+	CHECK(cc.cwnd == 80 * MSS && cc.ssthresh == 20 * MSS);
+
+	/* just over one RTO: halved once; ssthresh 3/4 of the old cwnd */
+	CHECK(xtcp_cc_restart_after_idle(&cc, 201, 200));
+	CHECK(cc.cwnd == 40 * MSS && cc.ssthresh == 60 * MSS);
+	/* exactly two RTOs: once (Linux: while ((delta -= rto) > 0)) */
+	cc.cwnd = 80 * MSS;
+	CHECK(xtcp_cc_restart_after_idle(&cc, 400, 200));
+	CHECK(cc.cwnd == 40 * MSS);
+	/* just over two: twice; ssthresh never lowered */
+	cc.cwnd = 80 * MSS;
+	CHECK(xtcp_cc_restart_after_idle(&cc, 401, 200));
+	CHECK(cc.cwnd == 20 * MSS && cc.ssthresh == 60 * MSS);
+	/* many RTOs: RW, not below */
+	cc.cwnd = 80 * MSS;
+	CHECK(xtcp_cc_restart_after_idle(&cc, 0xffffffff, 200));
+	CHECK(cc.cwnd == 10 * MSS);
+	cc.cwnd = 15 * MSS;	/* one halving would go below RW */
+	CHECK(xtcp_cc_restart_after_idle(&cc, 0xffffffff, 1));
+	CHECK(cc.cwnd == 10 * MSS);
+	/* rto 0 is taken as 1 */
+	cc.cwnd = 80 * MSS;
+	CHECK(!xtcp_cc_restart_after_idle(&cc, 1, 0));
+	CHECK(xtcp_cc_restart_after_idle(&cc, 2, 0));
+	CHECK(cc.cwnd == 40 * MSS);
+
+	/* in fast recovery ssthresh stays (Linux's tcp_current_ssthresh()) */
+	open_ca(&cc);
+	CHECK(three_dupacks(&cc, 0) == RT && xtcp_cc_in_recovery(&cc));
+	cc.cwnd = 40 * MSS;	/* inflated by duplicates */
+	CHECK(xtcp_cc_restart_after_idle(&cc, 1000, 200));
+	CHECK(cc.ssthresh == 10 * MSS && cc.cwnd == 10 * MSS);
+
+	/* huge windows: no overflow */
+	xtcp_cc_init(&cc, XTCP_CC_MSS_MAX, 0);
+	cc.cwnd = INF;
+	CHECK(xtcp_cc_restart_after_idle(&cc, 1000, 1));
+	CHECK(cc.cwnd == xtcp_cc_initial_window(XTCP_CC_MSS_MAX));
+	CHECK(cc.ssthresh == INF);
 }
 
 /*
@@ -489,7 +551,7 @@ UNIT_TEST(random_events_keep_invariants)
 	struct xtcp_cc cc;
 	u32 una = 0xfff00000, snd_max;
 
-	xtcp_cc_init(&cc, MSS, false);
+	xtcp_cc_init(&cc, MSS, 0);
 	snd_max = una + cc.cwnd;
 	for (i = 0; i < 1000000; i++) {
 		u32 r = (seed = seed * 1103515245 + 12345) >> 8;
@@ -511,6 +573,9 @@ UNIT_TEST(random_events_keep_invariants)
 			if ((r >> 3) % 16 == 0)
 				xtcp_cc_on_timeout(&cc, snd_max,
 						   snd_max - una);
+			else if ((r >> 3) % 16 == 1)
+				xtcp_cc_restart_after_idle(&cc, r >> 10,
+							   1 + (r >> 7) % 64);
 			break;
 		}
 		/* keep about a cwnd (at least an SMSS) outstanding */
