@@ -253,21 +253,31 @@ static void xtcp_rtx_timeout(struct sock *sk)
 	}
 }
 
-/* The rtx timer's callback: its work now, or at release_sock(). */
-static void xtcp_rtx_timer(struct timer_list *t)
+/*
+ * A socket timer's callback: under the socket lock, its work @fn now, or,
+ * if a process owns the socket, deferral bit @bit for release_sock()
+ * (xtcp_release_cb()), which holds a socket reference until then. The
+ * timer's own reference goes last.
+ */
+static void xtcp_timer_fire(struct sock *sk, int bit,
+			    void (*fn)(struct sock *sk))
 {
-	struct xtcp_sock *xs = from_timer(xs, t, rtx_timer);
-	struct sock *sk = &xs->inet.sk;
-
 	bh_lock_sock(sk);
 	if (sock_owned_by_user(sk)) {
-		if (!test_and_set_bit(XTCP_DEFER_RTX, &xs->deferred))
+		if (!test_and_set_bit(bit, &xtcp_sk(sk)->deferred))
 			sock_hold(sk);
 	} else {
-		xtcp_rtx_timeout(sk);
+		fn(sk);
 	}
 	bh_unlock_sock(sk);
 	sock_put(sk);
+}
+
+static void xtcp_rtx_timer(struct timer_list *t)
+{
+	struct xtcp_sock *xs = from_timer(xs, t, rtx_timer);
+
+	xtcp_timer_fire(&xs->inet.sk, XTCP_DEFER_RTX, xtcp_rtx_timeout);
 }
 
 /* The ACK that waited goes alone (DelayedAcks). Socket locked. */
@@ -283,18 +293,8 @@ static void xtcp_delack_send(struct sock *sk)
 static void xtcp_dack_timer(struct timer_list *t)
 {
 	struct xtcp_sock *xs = from_timer(xs, t, dack_timer);
-	struct sock *sk = &xs->inet.sk;
 
-	bh_lock_sock(sk);
-	if (sock_owned_by_user(sk)) {
-		/* release_sock() sends it: xtcp_release_cb() */
-		if (!test_and_set_bit(XTCP_DEFER_DACK, &xs->deferred))
-			sock_hold(sk);
-	} else {
-		xtcp_delack_send(sk);
-	}
-	bh_unlock_sock(sk);
-	sock_put(sk);
+	xtcp_timer_fire(&xs->inet.sk, XTCP_DEFER_DACK, xtcp_delack_send);
 }
 
 /**
