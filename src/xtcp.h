@@ -36,6 +36,13 @@
  *     where a segment for a socket owned by a process waits on its backlog.
  *   - A listener's queues change under its queue_lock only, never its
  *     socket lock, so softirq input never waits for a listener's owner.
+ *   - A listener leaves LISTEN under its queue_lock, in the section that
+ *     empties its queues (xtcp_listen_stop()), and only afterwards leaves
+ *     lhash and gives its port back. A SYN (xtcp_conn_request()) and a
+ *     final ACK (xtcp_req_rcv()) check under that queue_lock that it is
+ *     still in LISTEN before they queue an entry or make a child. So no
+ *     child is made from a listener that is going away, and a child
+ *     inherits (xtcp_inherit_port()) a port its listener still holds.
  *   - sk_state is read with inet_sk_state_load() where the socket lock is
  *     not held (poll, lookups).
  */
