@@ -29,8 +29,11 @@
  *     with _bh in process context (segment input and timers run in
  *     softirq). Table readers use RCU:
  *     the socket slab is SLAB_TYPESAFE_BY_RCU, as TCP's, so a lookup takes
- *     a reference and checks the keys again; half-open entries are freed
- *     after a grace period.
+ *     a reference and checks the keys again; so are the slabs of half-open
+ *     and TIME_WAIT entries.
+ *   - /proc/net/xtcp/ walks the tables under RCU too, never under
+ *     xtcp_net.lock: an entry is printed with a reference held, and only
+ *     if it is still in the table and bucket walked (proc.c).
  *   - A connection's state and sequence variables change under its socket
  *     lock: lock_sock() in process context, bh_lock_sock() in softirq,
  *     where a segment for a socket owned by a process waits on its backlog.
@@ -458,6 +461,7 @@ void xtcp_proc_net_exit(struct net *net);
 /* demux.c */
 int xtcp_demux_net_init(struct xtcp_net *xn);
 void xtcp_demux_net_exit(struct xtcp_net *xn);
+u32 xtcp_ehashfn(__be32 laddr, __be16 lport, __be32 raddr, __be16 rport);
 int xtcp_get_port(struct sock *sk, unsigned short snum);
 int xtcp_connect_port(struct sock *sk);
 void xtcp_put_port(struct sock *sk);
