@@ -439,4 +439,417 @@ TEST_F(proc, listeners_view)
 	peer_close(&p);
 }
 
+/* ------------------------------------------------------------ big tables */
+
+#define BIG_N		20000	/* 2 BIG_N half-open entries */
+#define BIG_SPORT	1024	/* the peer's first port */
+#define BIG_CONNS	40	/* loopback connections: half kept ... */
+#define BIG_LPORT	6000	/* ... the other half closed into TIME_WAIT */
+#define BIG_LISTENERS	600
+#define BIG_READS	5	/* each timing is the best of so many reads */
+
+/* A row's key: local and remote port and address (first ^ last octet). */
+static uint64_t row_key(unsigned int la, unsigned int lp, unsigned int ra,
+			unsigned int rp)
+{
+	return (uint64_t)((la & 0xff) ^ (la >> 24)) << 40 | (uint64_t)lp << 24 |
+	       ((ra & 0xff) ^ (ra >> 24)) << 16 | rp;
+}
+
+static uint64_t key_of(const char *la, int lp, const char *ra, int rp)
+{
+	struct in_addr l, r;
+
+	inet_pton(AF_INET, la, &l);
+	inet_pton(AF_INET, ra, &r);
+	/* as /proc prints them: the __be32 as a host-order number */
+	return row_key(l.s_addr, lp, r.s_addr, rp);
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct keys {
+	int n, max;
+	uint64_t *k;
+};
+
+static void keys_add(struct keys *ks, uint64_t k)
+{
+	if (ks->n == ks->max) {
+		ks->max = ks->max ? 2 * ks->max : 4096;
+		ks->k = realloc(ks->k, ks->max * sizeof(*ks->k));
+	}
+	ks->k[ks->n++] = k;
+}
+
+/*
+ * Read @path with read() calls of @chunk bytes into @buf (@len bytes at
+ * most), up to its end or, if @rows > 0, until the header and @rows rows
+ * are in: the microseconds the reads took (open and close outside), or
+ * -errno.
+ */
+static long read_rows(const char *path, size_t chunk, char *buf, size_t len,
+		      int rows, size_t *got)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), lines = 0;
+	uint64_t t0;
+	ssize_t n;
+	char *c;
+
+	if (fd < 0)
+		return -errno;
+	*got = 0;
+	t0 = peer_now_ns();
+	while (*got + chunk < len && (n = read(fd, buf + *got, chunk)) > 0) {
+		for (c = buf + *got; (c = memchr(c, '\n', buf + *got + n - c)); c++)
+			lines++;
+		*got += n;
+		if (rows > 0 && lines > rows)
+			break;
+	}
+	t0 = peer_now_ns() - t0;
+	close(fd);
+	buf[*got] = '\0';
+	return (long)(t0 / 1000);
+}
+
+static long read_all(const char *path, size_t chunk, char *buf, size_t len,
+		     size_t *got)
+{
+	return read_rows(path, chunk, buf, len, 0, got);
+}
+
+/*
+ * The next line of @*text into @line (@len bytes at most, the rest cut),
+ * @*text moved past it; false at the end. (sscanf() on the rest of a
+ * large buffer would measure all of it each time.)
+ */
+static bool next_line(const char **text, char *line, size_t len)
+{
+	const char *end = strchr(*text, '\n');
+	size_t n;
+
+	if (!**text)
+		return false;
+	if (!end)
+		end = *text + strlen(*text);
+	n = end - *text < (long)len - 1 ? (size_t)(end - *text) : len - 1;
+	memcpy(line, *text, n);
+	line[n] = '\0';
+	*text = *end ? end + 1 : end;
+	return true;
+}
+
+/* The keys of the rows of socket table text @buf (header first). */
+static int sockets_keys(const char *buf, struct keys *ks)
+{
+	unsigned int la, lp, ra, rp;
+	char line[256];
+
+	ks->n = 0;
+	next_line(&buf, line, sizeof(line));	/* the header */
+	while (next_line(&buf, line, sizeof(line))) {
+		if (sscanf(line, " %*d: %8X:%4X %8X:%4X", &la, &lp, &ra, &rp) != 4)
+			return -EINVAL;
+		keys_add(ks, row_key(la, lp, ra, rp));
+	}
+	return 0;
+}
+
+/*
+ * Compare the rows read (@got) with those expected (@want, sorted): the
+ * keys seen twice or more, missing, or not expected.
+ */
+static void keys_diff(struct keys *got, const struct keys *want, int *dup,
+		      int *missing, int *extra)
+{
+	int i;
+
+	qsort(got->k, got->n, sizeof(*got->k), key_cmp);
+	*dup = 0;
+	*extra = 0;
+	for (i = 0; i < got->n; i++) {
+		if (i && got->k[i] == got->k[i - 1])
+			(*dup)++;
+		else if (!bsearch(&got->k[i], want->k, want->n, sizeof(*want->k),
+				  key_cmp))
+			(*extra)++;
+	}
+	*missing = 0;
+	for (i = 0; i < want->n; i++)
+		if (!bsearch(&want->k[i], got->k, got->n, sizeof(*got->k), key_cmp))
+			(*missing)++;
+}
+
+/* Wait (2 s at most) for the end of @fd's stream, then close it; 0 or -1. */
+static int close_after_eof(int fd)
+{
+	char buf[64];
+	int ret = -1;
+
+	if (wait_readable(fd, 2000) == 1 && recv(fd, buf, sizeof(buf), 0) == 0)
+		ret = 0;
+	close(fd);
+	return ret;
+}
+
+/* SYNs from 10.0.0.2 ports BIG_SPORT + [@from, @to) to @port. */
+static int big_syns(struct peer *p, int from, int to, int port)
+{
+	struct seg syn = { .dport = port, .flags = SEG_SYN, .win = 65535 };
+	struct seg junk;
+	int i, err;
+
+	for (i = from; i < to; i++) {
+		syn.sport = BIG_SPORT + i;
+		syn.seq = 1000u * i;
+		err = peer_send(p, &syn);
+		if (err)
+			return err;
+		if (i % 64 == 63)	/* the SYN-ACKs: let the TUN queue drain */
+			while (!peer_expect(p, &junk, 0))
+				;
+	}
+	return 0;
+}
+
+FIXTURE(big) {
+	struct peer p;
+	int lfd, lo_lfd;
+	int c[BIG_CONNS], s[BIG_CONNS];
+	int l[BIG_LISTENERS];
+	char *buf;
+	size_t len;
+	struct keys want, got;
+};
+
+FIXTURE_SETUP(big)
+{
+	int i;
+
+	self->lfd = -1;
+	self->lo_lfd = -1;
+	for (i = 0; i < BIG_CONNS; i++)
+		self->c[i] = self->s[i] = -1;
+	for (i = 0; i < BIG_LISTENERS; i++)
+		self->l[i] = -1;
+	memset(&self->want, 0, sizeof(self->want));
+	memset(&self->got, 0, sizeof(self->got));
+	self->len = 32 << 20;
+	self->buf = malloc(self->len);
+	ASSERT_NE(NULL, self->buf);
+	ASSERT_EQ(0, peer_open(&self->p, IPPROTO_XTCP));
+}
+
+FIXTURE_TEARDOWN(big)
+{
+	int i;
+
+	for (i = 0; i < BIG_CONNS; i++) {
+		if (self->c[i] >= 0)
+			close(self->c[i]);
+		if (self->s[i] >= 0)
+			close(self->s[i]);
+	}
+	for (i = 0; i < BIG_LISTENERS; i++)
+		if (self->l[i] >= 0)
+			close(self->l[i]);
+	if (self->lo_lfd >= 0)
+		close(self->lo_lfd);
+	if (self->lfd >= 0)
+		close(self->lfd);
+	peer_close(&self->p);
+	free(self->buf);
+	free(self->want.k);
+	free(self->got.k);
+}
+
+/*
+ * Read @path in @chunk-byte read() calls: it must show the rows of
+ * self->want exactly once.
+ */
+static void big_check(struct __test_metadata *_metadata, FIXTURE_DATA(big) *self,
+		      const char *path, size_t chunk)
+{
+	int dup, missing, extra;
+	size_t got;
+
+	ASSERT_LE(0, read_all(path, chunk, self->buf, self->len, &got));
+	ASSERT_EQ(0, sockets_keys(self->buf, &self->got));
+	keys_diff(&self->got, &self->want, &dup, &missing, &extra);
+	EXPECT_EQ(self->want.n, self->got.n)
+		TH_LOG("%s in %zu-byte reads: %d rows, %d expected",
+		       path, chunk, self->got.n, self->want.n);
+	EXPECT_EQ(0, dup + missing + extra)
+		TH_LOG("%s in %zu-byte reads: %d rows twice, %d missing, %d unexpected",
+		       path, chunk, dup, missing, extra);
+}
+
+/*
+ * The time of reading the first half of @path's rows (@half) and all of
+ * them, in 4 KiB read() calls: the best of BIG_READS each, taken in turn
+ * so that both see the same machine (a TCG guest on a shared host).
+ */
+static void big_time(struct __test_metadata *_metadata, FIXTURE_DATA(big) *self,
+		     const char *path, int half, long *t_half, long *t_all)
+{
+	int i, rows = -1;	/* the header is no row */
+	size_t got;
+	char *c;
+	long t;
+
+	*t_half = LONG_MAX;
+	*t_all = LONG_MAX;
+	for (i = 0; i < BIG_READS; i++) {
+		t = read_rows(path, 4096, self->buf, self->len, half, &got);
+		ASSERT_LE(0, t);
+		if (t < *t_half)
+			*t_half = t;
+		t = read_all(path, 4096, self->buf, self->len, &got);
+		ASSERT_LE(0, t);
+		if (t < *t_all)
+			*t_all = t;
+	}
+	for (c = self->buf; (c = strchr(c, '\n')); c++)
+		rows++;
+	ksft_print_msg("%s, 4 KiB reads: %d rows %ld us, all %d rows %ld us (%ld ns a row): %.2f times the time\n",
+		       path, half, *t_half, rows, *t_all,
+		       *t_all * 1000 / (rows > 0 ? rows : 1),
+		       (double)*t_all / *t_half);
+}
+
+/*
+ * A big socket table, read in small chunks: every row exactly once, and
+ * twice the rows take about twice the time, not four times.
+ *
+ * In a namespace of its own: a listener on 10.0.0.1:PORT with 2 BIG_N
+ * half-open entries (SYNs from the scripted peer that it never answers;
+ * their SYN-ACK timer at its 120 s maximum, so none expires), a listener
+ * on 127.0.0.1:BIG_LPORT with BIG_CONNS / 2 connections (two rows each)
+ * and BIG_CONNS / 2 TIME_WAIT entries (msl_ms at its maximum): rows of
+ * all four tables. Read with read() calls of 4 KiB (the seq_file buffer
+ * is one page whatever the call asks), of 1000 bytes (rows split across
+ * calls) and of 64 KiB, the file must hold every expected row exactly
+ * once (nothing changes meanwhile). Then reading the whole file in 4 KiB
+ * calls must take less than 3 times as long as reading its first half: a
+ * walk that starts again from the first row at each read() is quadratic
+ * (4 times), one that goes on where the last read() stopped is linear
+ * (2 times). The two are timed in turn, the best of BIG_READS each.
+ * Linux's /proc/net/tcp after the same SYNs (it keeps 32,768 of them
+ * here) is timed alike, for the log.
+ */
+TEST_F_TIMEOUT(big, sockets_read_in_chunks, 300)
+{
+	static const size_t chunks[] = { 4096, 1000, 65536 };
+	long t_half, t_all, t0;
+	int i, port, lfd;
+	unsigned int k;
+
+	ASSERT_EQ(0, write_file("/proc/sys/net/core/somaxconn", "65535"));
+	ASSERT_EQ(0, write_file("/proc/sys/net/xtcp/max_syn_backlog", "100000"));
+	ASSERT_EQ(0, write_file("/proc/sys/net/xtcp/synack_timeout_ms", "120000"));
+	ASSERT_EQ(0, write_file("/proc/sys/net/xtcp/msl_ms", "600000"));
+	self->lfd = bound_socket(IPPROTO_XTCP, PEER_LOCAL, PORT);
+	ASSERT_LE(0, self->lfd);
+	ASSERT_EQ(0, listen(self->lfd, 65535));
+	keys_add(&self->want, key_of(PEER_LOCAL, PORT, "0.0.0.0", 0));
+
+	/* loopback: connections, and TIME_WAIT entries of clients */
+	self->lo_lfd = bound_socket(IPPROTO_XTCP, "127.0.0.1", BIG_LPORT);
+	ASSERT_LE(0, self->lo_lfd);
+	ASSERT_EQ(0, listen(self->lo_lfd, BIG_CONNS));
+	keys_add(&self->want, key_of("127.0.0.1", BIG_LPORT, "0.0.0.0", 0));
+	for (i = 0; i < BIG_CONNS; i++) {
+		self->c[i] = socket(AF_INET, SOCK_STREAM, IPPROTO_XTCP);
+		ASSERT_LE(0, self->c[i]);
+		ASSERT_EQ(0, connect_to(self->c[i], "127.0.0.1", BIG_LPORT));
+		self->s[i] = accept(self->lo_lfd, NULL, NULL);
+		ASSERT_LE(0, self->s[i]);
+		port = local_port(self->c[i]);
+		keys_add(&self->want, key_of("127.0.0.1", port, "127.0.0.1", BIG_LPORT));
+		if (i % 2) {
+			keys_add(&self->want,
+				 key_of("127.0.0.1", BIG_LPORT, "127.0.0.1", port));
+			continue;
+		}
+		close(self->c[i]);	/* the client first: its TIME_WAIT */
+		self->c[i] = -1;
+		ASSERT_EQ(0, close_after_eof(self->s[i]));
+		self->s[i] = -1;
+	}
+	t0 = now_ms();
+	while (xtcp_counter("CurrTimeWait") < BIG_CONNS / 2 && now_ms() - t0 < 5000)
+		usleep(10000);
+	ASSERT_EQ(BIG_CONNS / 2, xtcp_counter("CurrTimeWait"));
+
+	ASSERT_EQ(0, big_syns(&self->p, 0, 2 * BIG_N, PORT));
+	for (i = 0; i < 2 * BIG_N; i++)
+		keys_add(&self->want, key_of(PEER_LOCAL, PORT, PEER_REMOTE,
+					     BIG_SPORT + i));
+	qsort(self->want.k, self->want.n, sizeof(*self->want.k), key_cmp);
+	sleep(1);	/* the SYNs' softirq work done */
+	for (k = 0; k < ARRAY_SIZE(chunks); k++)
+		big_check(_metadata, self, "/proc/net/xtcp/sockets", chunks[k]);
+
+	big_time(_metadata, self, "/proc/net/xtcp/sockets", self->want.n / 2,
+		 &t_half, &t_all);
+	EXPECT_GT(3 * t_half, t_all);
+
+	/* Linux's, after the same SYNs (SYN-ACK timers of 1 s on) */
+	ASSERT_EQ(0, write_file("/proc/sys/net/ipv4/tcp_syncookies", "0"));
+	ASSERT_EQ(0, write_file("/proc/sys/net/ipv4/tcp_max_syn_backlog", "100000"));
+	lfd = bound_socket(IPPROTO_TCP, PEER_LOCAL, PORT);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, listen(lfd, 65535));
+	self->p.proto = IPPROTO_TCP;
+	ASSERT_EQ(0, big_syns(&self->p, 0, 2 * BIG_N, PORT));
+	big_time(_metadata, self, "/proc/net/tcp", BIG_N, &t_half, &t_all);
+	close(lfd);
+}
+
+/*
+ * Many listeners (BIG_LISTENERS, over all of lhash's buckets): every row
+ * of /proc/net/xtcp/listeners exactly once, whatever the read() size.
+ */
+TEST_F(big, listeners_read_in_chunks)
+{
+	static const size_t chunks[] = { 100, 1000, 4096, 65536 };
+	unsigned int k, la, lp;
+	int i, dup, missing, extra;
+	const char *text;
+	char line[256];
+	size_t got;
+
+	for (i = 0; i < BIG_LISTENERS; i++) {
+		self->l[i] = bound_socket(IPPROTO_XTCP, i % 2 ? "127.0.0.1" : PEER_LOCAL,
+					  BIG_LPORT + i);
+		ASSERT_LE(0, self->l[i]);
+		ASSERT_EQ(0, listen(self->l[i], 4));
+		keys_add(&self->want, key_of(i % 2 ? "127.0.0.1" : PEER_LOCAL,
+					     BIG_LPORT + i, "0.0.0.0", 0));
+	}
+	qsort(self->want.k, self->want.n, sizeof(*self->want.k), key_cmp);
+	for (k = 0; k < ARRAY_SIZE(chunks); k++) {
+		ASSERT_LE(0, read_all("/proc/net/xtcp/listeners", chunks[k],
+				      self->buf, self->len, &got));
+		self->got.n = 0;
+		text = self->buf;
+		next_line(&text, line, sizeof(line));	/* the header */
+		while (next_line(&text, line, sizeof(line))) {
+			ASSERT_EQ(2, sscanf(line, "%8X:%4X", &la, &lp));
+			keys_add(&self->got, row_key(la, lp, 0, 0));
+		}
+		keys_diff(&self->got, &self->want, &dup, &missing, &extra);
+		EXPECT_EQ(BIG_LISTENERS, self->got.n) TH_LOG("%zu-byte reads", chunks[k]);
+		EXPECT_EQ(0, dup + missing + extra)
+			TH_LOG("%zu-byte reads: %d rows twice, %d missing, %d unexpected",
+			       chunks[k], dup, missing, extra);
+	}
+}
+
 XTCP_TEST_MAIN

@@ -32,7 +32,16 @@
 
 static u32 xtcp_hash_secret __read_mostly;
 
-static u32 xtcp_ehashfn(__be32 laddr, __be16 lport, __be32 raddr, __be16 rport)
+/**
+ * xtcp_ehashfn() - the bucket of a 4-tuple in ehash, rhash and twhash
+ * @laddr: local address
+ * @lport: local port
+ * @raddr: remote address
+ * @rport: remote port
+ *
+ * Return: the bucket's index.
+ */
+u32 xtcp_ehashfn(__be32 laddr, __be16 lport, __be32 raddr, __be16 rport)
 {
 	return jhash_3words((__force u32)laddr, (__force u32)raddr,
 			    (u32)ntohs(lport) << 16 | ntohs(rport),

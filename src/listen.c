@@ -330,7 +330,8 @@ bool xtcp_req_rcv(struct xtcp_req *req, struct sk_buff *skb)
 	bool drop = false, reset = false;
 
 	spin_lock(&lxs->queue_lock);
-	if (!req->queued)
+	/* xtcp_listen_stop() takes both away in one queue_lock section */
+	if (!req->queued || inet_sk_state_load(sk) != TCP_LISTEN)
 		goto out;
 
 	if (h->flags & XTCP_RST) {
@@ -507,10 +508,15 @@ static void xtcp_child_abort(struct sock *child)
 
 /**
  * xtcp_listen_stop() - a listener closes: reset everything it queued
- * @sk: the listener, locked, already out of LISTEN (no new entries)
+ * @sk: the listener, locked, in LISTEN
  *
- * Every half-open entry and every connection nobody accepted gets a RST
- * and is freed.
+ * In one queue_lock section the listener leaves LISTEN and its queues are
+ * emptied: a SYN or a final ACK that takes the queue_lock afterwards finds
+ * it not listening and makes nothing (xtcp_conn_request(),
+ * xtcp_req_rcv()). Only then does it leave the tables and give its port
+ * back, so every child was made while the listener held that port, and
+ * inherited it (see xtcp.h). Every half-open entry and every connection
+ * nobody accepted gets a RST and is freed.
  */
 void xtcp_listen_stop(struct sock *sk)
 {
@@ -522,6 +528,7 @@ void xtcp_listen_stop(struct sock *sk)
 	LIST_HEAD(children);
 
 	spin_lock_bh(&xs->queue_lock);
+	xtcp_state_store(sk, TCP_CLOSE);
 	list_for_each_entry_safe(req, rtmp, &xs->syn_queue, queue_node) {
 		req->queued = false;
 		list_move_tail(&req->queue_node, &reqs);
@@ -530,6 +537,8 @@ void xtcp_listen_stop(struct sock *sk)
 	list_splice_init(&xs->accept_queue, &children);
 	WRITE_ONCE(sk->sk_ack_backlog, 0);
 	spin_unlock_bh(&xs->queue_lock);
+	/* already CLOSE: out of lhash, and the port back unless bind() chose it */
+	xtcp_set_state(sk, TCP_CLOSE);
 
 	list_for_each_entry_safe(req, rtmp, &reqs, queue_node) {
 		struct xtcp_hdr rst = {

@@ -9,15 +9,23 @@
  *   listeners  one row per listener: its two queues, their limits, and
  *              what it dropped and retransmitted
  *
- * The tables are walked under xtcp_net.lock, taken in ->start() and
- * released in ->stop(), as Linux's /proc/net/tcp holds a bucket lock: the
- * rows of one read() are one consistent picture, and nothing printed can
- * be freed meanwhile. ->show() only formats; seq_file copies to user
- * space after ->stop().
+ * The tables are walked bucket by bucket under RCU, as lookups read them
+ * (see demux.c), never under xtcp_net.lock: a reader never holds up a
+ * SYN or a close. Each entry is taken with a reference before it is
+ * printed, and only if it is still in the table and bucket being walked
+ * (the slabs are SLAB_TYPESAFE_BY_RCU: a freed entry may be anywhere
+ * now); the reference is dropped when the walk moves past it or the
+ * read() ends. A read() goes on from the bucket and the offset in it
+ * where the last one stopped, as Linux's tcp_seek_last_pos(), so reading
+ * a whole file costs one walk, whatever the size of the reads. Nothing
+ * stops the tables changing between two read()s: an entry added or
+ * removed meanwhile may make a later one appear twice or not at all, as
+ * in /proc/net/tcp.
  *
  * Documentation/proc.rst describes every file and counter.
  */
 
+#include <linux/hash.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <net/net_namespace.h>
@@ -35,12 +43,17 @@ enum xtcp_walk_table {
 	XTCP_WALK_END,
 };
 
-/* Where a walk is: seq_file's private data (seq_net_private first). */
+/*
+ * Where a walk is: seq_file's private data (seq_net_private first). The
+ * entry last returned by ->start() or ->next() is in @table, bucket
+ * @bucket, after @offset others of that bucket, and referenced.
+ */
 struct xtcp_walk {
 	struct seq_net_private p;
 	enum xtcp_walk_table table;
 	unsigned int bucket;
-	struct hlist_nulls_node *node;
+	unsigned int offset;
+	loff_t last_pos;	/* the position after that entry */
 	enum xtcp_walk_table last;	/* the walk stops after this table */
 };
 
@@ -62,23 +75,151 @@ static struct hlist_nulls_head *xtcp_walk_bucket(struct xtcp_net *xn,
 	}
 }
 
-/* From w->node on (or the next bucket's first), the first entry, or NULL. */
-static void *xtcp_walk_settle(struct xtcp_walk *w, struct xtcp_net *xn)
+/* Is socket @sk, referenced, in the table and bucket @w walks? */
+static bool xtcp_walk_sock_ok(const struct xtcp_walk *w, const struct sock *sk)
 {
+	const struct inet_sock *inet = inet_sk(sk);
+	int state = inet_sk_state_load(sk);
+
+	if (sk_unhashed(sk))
+		return false;
+	if (w->table == XTCP_WALK_LISTEN)
+		return state == TCP_LISTEN &&
+		       hash_32(READ_ONCE(inet->inet_num), XTCP_LHASH_BITS) ==
+		       w->bucket;
+	return state != TCP_LISTEN &&
+	       xtcp_ehashfn(READ_ONCE(inet->inet_rcv_saddr),
+			    READ_ONCE(inet->inet_sport),
+			    READ_ONCE(inet->inet_daddr),
+			    READ_ONCE(inet->inet_dport)) == w->bucket;
+}
+
+/*
+ * Take a reference on the entry at @node if it is still in the table and
+ * bucket being walked. RCU read lock held.
+ */
+static bool xtcp_walk_hold(const struct xtcp_walk *w,
+			   struct hlist_nulls_node *node)
+{
+	struct xtcp_req *req;
+	struct xtcp_tw *tw;
+	struct sock *sk;
+
+	switch (w->table) {
+	case XTCP_WALK_REQ:
+		req = hlist_nulls_entry(node, struct xtcp_req, hash_node);
+		if (!refcount_inc_not_zero(&req->refcnt))
+			return false;
+		if (!hlist_nulls_unhashed(&req->hash_node) &&
+		    xtcp_ehashfn(req->laddr, req->lport, req->raddr,
+				 req->rport) == w->bucket)
+			return true;
+		xtcp_req_put(req);
+		return false;
+	case XTCP_WALK_TW:
+		tw = hlist_nulls_entry(node, struct xtcp_tw, hash_node);
+		if (!refcount_inc_not_zero(&tw->refcnt))
+			return false;
+		if (READ_ONCE(tw->hashed) &&
+		    xtcp_ehashfn(tw->laddr, tw->lport, tw->raddr,
+				 tw->rport) == w->bucket)
+			return true;
+		xtcp_tw_put(tw);
+		return false;
+	default:
+		sk = hlist_nulls_entry(node, struct sock, sk_nulls_node);
+		if (!refcount_inc_not_zero(&sk->sk_refcnt))
+			return false;
+		if (xtcp_walk_sock_ok(w, sk))
+			return true;
+		sock_put(sk);
+		return false;
+	}
+}
+
+/* Drop the reference on the entry at @node, of table @t. */
+static void xtcp_walk_put(enum xtcp_walk_table t, struct hlist_nulls_node *node)
+{
+	switch (t) {
+	case XTCP_WALK_REQ:
+		xtcp_req_put(hlist_nulls_entry(node, struct xtcp_req, hash_node));
+		break;
+	case XTCP_WALK_TW:
+		xtcp_tw_put(hlist_nulls_entry(node, struct xtcp_tw, hash_node));
+		break;
+	default:
+		sock_put(hlist_nulls_entry(node, struct sock, sk_nulls_node));
+	}
+}
+
+/*
+ * The entry at @node or the first after it in its chain that can be
+ * held, or NULL at the chain's end. A chain the walk was diverted to (an
+ * entry freed and reused meanwhile) yields nothing: no entry of it is in
+ * this bucket.
+ */
+static struct hlist_nulls_node *xtcp_walk_chain(struct xtcp_walk *w,
+						struct hlist_nulls_node *node)
+{
+	for (; !is_a_nulls(node);
+	     node = rcu_dereference(hlist_nulls_next_rcu(node)))
+		if (xtcp_walk_hold(w, node))
+			return node;
+	return NULL;
+}
+
+/* From bucket w->bucket of w->table on, the first entry, held; or NULL. */
+static struct hlist_nulls_node *xtcp_walk_first(struct xtcp_walk *w,
+						struct xtcp_net *xn)
+{
+	struct hlist_nulls_node *node;
 	struct hlist_nulls_head *head;
 
-	while (w->table <= w->last) {
-		if (w->node && !is_a_nulls(w->node))
-			return w->node;
-		head = xtcp_walk_bucket(xn, w->table, ++w->bucket);
-		if (!head) {
-			w->table++;
-			w->bucket = 0;
-			head = xtcp_walk_bucket(xn, w->table, 0);
+	for (; w->table <= w->last; w->table++, w->bucket = 0) {
+		for (; (head = xtcp_walk_bucket(xn, w->table, w->bucket));
+		     w->bucket++) {
+			node = rcu_dereference(hlist_nulls_first_rcu(head));
+			if (is_a_nulls(node))
+				continue;
+			node = xtcp_walk_chain(w, node);
+			if (node) {
+				w->offset = 0;
+				return node;
+			}
 		}
-		w->node = head ? head->first : NULL;
 	}
 	return NULL;
+}
+
+/* The entry after @node (held; released here), held; or NULL. */
+static struct hlist_nulls_node *xtcp_walk_next_entry(struct xtcp_walk *w,
+						     struct xtcp_net *xn,
+						     struct hlist_nulls_node *node)
+{
+	struct hlist_nulls_node *next;
+
+	next = xtcp_walk_chain(w, rcu_dereference(hlist_nulls_next_rcu(node)));
+	xtcp_walk_put(w->table, node);
+	if (next) {
+		w->offset++;
+		return next;
+	}
+	w->bucket++;
+	return xtcp_walk_first(w, xn);
+}
+
+/* Back to where the last read() stopped: its bucket, then its offset. */
+static struct hlist_nulls_node *xtcp_walk_seek(struct xtcp_walk *w,
+					       struct xtcp_net *xn)
+{
+	enum xtcp_walk_table table = w->table;
+	unsigned int bucket = w->bucket, offset = w->offset;
+	struct hlist_nulls_node *node;
+
+	node = xtcp_walk_first(w, xn);
+	while (node && offset-- && w->table == table && w->bucket == bucket)
+		node = xtcp_walk_next_entry(w, xn, node);
+	return node;
 }
 
 static void *xtcp_walk_next(struct seq_file *seq, void *v, loff_t *pos)
@@ -86,38 +227,49 @@ static void *xtcp_walk_next(struct seq_file *seq, void *v, loff_t *pos)
 	struct xtcp_walk *w = seq->private;
 	struct xtcp_net *xn = xtcp_pernet(seq_file_net(seq));
 
-	++*pos;
-	if (v != SEQ_START_TOKEN)
-		w->node = w->node->next;
-	return xtcp_walk_settle(w, xn);
-}
-
-static void *xtcp_walk_start(struct seq_file *seq, loff_t *pos)
-	__acquires(&xn->lock)
-{
-	struct xtcp_walk *w = seq->private;
-	struct xtcp_net *xn = xtcp_pernet(seq_file_net(seq));
-	loff_t n = 0;
-	void *v;
-
-	spin_lock_bh(&xn->lock);
-	w->table = XTCP_WALK_LISTEN;
-	w->bucket = 0;
-	w->node = xn->lhash[0].first;
-	if (!*pos)
-		return SEQ_START_TOKEN;
-	v = xtcp_walk_settle(w, xn);
-	while (v && ++n < *pos) {
-		w->node = w->node->next;
-		v = xtcp_walk_settle(w, xn);
+	if (v == SEQ_START_TOKEN) {
+		w->table = XTCP_WALK_LISTEN;
+		w->bucket = 0;
+		v = xtcp_walk_first(w, xn);
+	} else {
+		v = xtcp_walk_next_entry(w, xn, v);
 	}
+	++*pos;
+	w->last_pos = *pos;
 	return v;
 }
 
-static void xtcp_walk_stop(struct seq_file *seq, void *v)
-	__releases(&xn->lock)
+static void *xtcp_walk_start(struct seq_file *seq, loff_t *pos)
+	__acquires(RCU)
 {
-	spin_unlock_bh(&xtcp_pernet(seq_file_net(seq))->lock);
+	struct xtcp_walk *w = seq->private;
+	struct xtcp_net *xn = xtcp_pernet(seq_file_net(seq));
+	struct hlist_nulls_node *node;
+	loff_t n;
+
+	rcu_read_lock();
+	if (*pos && *pos == w->last_pos)	/* the next read() of a file */
+		return xtcp_walk_seek(w, xn);
+	w->last_pos = *pos;
+	if (!*pos)
+		return SEQ_START_TOKEN;
+	/* a jump (lseek()): walk from the first entry */
+	w->table = XTCP_WALK_LISTEN;
+	w->bucket = 0;
+	node = xtcp_walk_first(w, xn);
+	for (n = 1; node && n < *pos; n++)
+		node = xtcp_walk_next_entry(w, xn, node);
+	return node;
+}
+
+static void xtcp_walk_stop(struct seq_file *seq, void *v)
+	__releases(RCU)
+{
+	struct xtcp_walk *w = seq->private;
+
+	if (v && v != SEQ_START_TOKEN)
+		xtcp_walk_put(w->table, v);
+	rcu_read_unlock();
 }
 
 /* Microseconds as /proc/net/tcp's clock ticks (USER_HZ). */
@@ -225,7 +377,7 @@ static int xtcp_sockets_show(struct seq_file *seq, void *v)
 }
 
 static void *xtcp_sockets_start(struct seq_file *seq, loff_t *pos)
-	__acquires(&xn->lock)
+	__acquires(RCU)
 {
 	((struct xtcp_walk *)seq->private)->last = XTCP_WALK_TW;
 	return xtcp_walk_start(seq, pos);
@@ -265,7 +417,7 @@ static int xtcp_listeners_show(struct seq_file *seq, void *v)
 }
 
 static void *xtcp_listeners_start(struct seq_file *seq, loff_t *pos)
-	__acquires(&xn->lock)
+	__acquires(RCU)
 {
 	((struct xtcp_walk *)seq->private)->last = XTCP_WALK_LISTEN;
 	return xtcp_walk_start(seq, pos);

@@ -245,7 +245,6 @@ static int xtcp_disconnect(struct sock *sk, int flags)
 
 	if (sk->sk_state == TCP_LISTEN) {
 		/* shutdown(SHUT_RD) of a listener: it stops, as TCP's */
-		xtcp_set_state(sk, TCP_CLOSE);
 		xtcp_listen_stop(sk);
 	} else if (sk->sk_state != TCP_CLOSE) {
 		if (sk->sk_state != TCP_SYN_SENT)
@@ -499,7 +498,6 @@ static void xtcp_close(struct sock *sk, long timeout)
 	state = sk->sk_state;
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	if (state == TCP_LISTEN) {
-		xtcp_set_state(sk, TCP_CLOSE);
 		xtcp_listen_stop(sk);
 	} else if (state == TCP_SYN_SENT) {
 		xtcp_clear_timers(sk);

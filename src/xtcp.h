@@ -29,8 +29,11 @@
  *     with _bh in process context (segment input and timers run in
  *     softirq). Table readers use RCU:
  *     the socket slab is SLAB_TYPESAFE_BY_RCU, as TCP's, so a lookup takes
- *     a reference and checks the keys again; half-open entries are freed
- *     after a grace period.
+ *     a reference and checks the keys again; so are the slabs of half-open
+ *     and TIME_WAIT entries.
+ *   - /proc/net/xtcp/ walks the tables under RCU too, never under
+ *     xtcp_net.lock: an entry is printed with a reference held, and only
+ *     if it is still in the table and bucket walked (proc.c).
  *   - A connection's state and sequence variables change under its socket
  *     lock: lock_sock() in process context, bh_lock_sock() in softirq,
  *     where a segment for a socket owned by a process waits on its backlog.
@@ -41,6 +44,13 @@
  *     which is safe because nobody else can hold the new lock yet, and
  *     stays locked after queue_lock is dropped until that ACK has been
  *     processed on it (xtcp_req_rcv()).
+ *   - A listener leaves LISTEN under its queue_lock, in the section that
+ *     empties its queues (xtcp_listen_stop()), and only afterwards leaves
+ *     lhash and gives its port back. A SYN (xtcp_conn_request()) and a
+ *     final ACK (xtcp_req_rcv()) check under that queue_lock that it is
+ *     still in LISTEN before they queue an entry or make a child. So no
+ *     child is made from a listener that is going away, and a child
+ *     inherits (xtcp_inherit_port()) a port its listener still holds.
  *   - sk_state is read with inet_sk_state_load() where the socket lock is
  *     not held (poll, lookups).
  */
@@ -486,6 +496,7 @@ void xtcp_proc_net_exit(struct net *net);
 /* demux.c */
 int xtcp_demux_net_init(struct xtcp_net *xn);
 void xtcp_demux_net_exit(struct xtcp_net *xn);
+u32 xtcp_ehashfn(__be32 laddr, __be16 lport, __be32 raddr, __be16 rport);
 int xtcp_get_port(struct sock *sk, unsigned short snum);
 int xtcp_connect_port(struct sock *sk);
 void xtcp_put_port(struct sock *sk);
