@@ -282,6 +282,17 @@ static inline int tcp_only_knob(int proto, const char *name, const char *val)
 	ASSERT_EQ(0, peer_expect(&self->c.p, seg, ms))			\
 		TH_LOG("no %s from the stack within %d ms", what, (int)(ms))
 
+/*
+ * The stack's next segment, delayed: it arrives by @max_ms after @t_ns
+ * (taken before the segment it answers was sent), and not before @min_ms
+ * after it. Reading can only be late, so a segment read before @min_ms
+ * was sent before it: this fails on an early segment, while a stall of
+ * the test itself between its send and its wait (a vCPU stopped by a
+ * busy TCG host) is not counted against the stack, as a SILENCE() begun
+ * after the stall would count it.
+ */
+#define RECV_DELAYED(seg, t_ns, min_ms, max_ms, what) do {			int _left = (int)(max_ms) - (int)(((int64_t)(peer_now_ns() - (t_ns))) / 1000000); 										RECV(seg, _left > 0 ? _left : 0, what);					EXPECT_LE((double)(min_ms), ms_since(t_ns, seg))				TH_LOG("%s: %.1f ms after the segment, not %d or more",			       what, ms_since(t_ns, seg), (int)(min_ms));	} while (0)
+
 /* Nothing from the stack for @ms, or fail the test. */
 #define SILENCE(ms, what) do {						\
 	struct seg _s = {};						\

@@ -331,10 +331,9 @@ TEST_F(seg, delayed_ack)
 	EXPECT_LE(0, delayed) TH_LOG("no counter DelayedAcks");
 
 	d = pdata(&self->c, 0, 100, 0);
-	SEND(&d);
 	t = peer_now_ns();
-	SILENCE(DELACK_MIN_MS, "an ACK of one small segment is delayed");
-	RECV(&a, DELACK_MAX_MS - DELACK_MIN_MS, "delayed ACK");
+	SEND(&d);
+	RECV_DELAYED(&a, t, DELACK_MIN_MS, DELACK_MAX_MS, "delayed ACK");
 	CHECK_SEG(&a, SEG_ACK, self->c.iss + 1, PEER_ISN + 1 + 100, 0);
 	ksft_print_msg("delayed ACK after %.1f ms\n", ms_since(t, &a));
 	EXPECT_EQ(delayed + 1, COUNTER("DelayedAcks"));

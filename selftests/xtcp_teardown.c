@@ -219,6 +219,7 @@ TEST_F(tear, passive_close)
 {
 	struct seg s, d, fin, ack;
 	uint8_t buf[200];
+	uint64_t t;
 
 	establish(_metadata, self, variant);
 	d = pdata(&self->c, 0, 100, 0);
@@ -227,9 +228,10 @@ TEST_F(tear, passive_close)
 	CHECK_SEG(&s, SEG_ACK, self->c.iss + 1, PEER_ISN + 101, 0);
 
 	fin = pseg(&self->c, SEG_FIN | SEG_ACK, 100, 0);
+	t = peer_now_ns();
 	SEND(&fin);
-	SILENCE(DELACK_MIN_MS, "the ACK of a FIN is delayed");
-	RECV(&s, DELACK_MAX_MS - DELACK_MIN_MS, "delayed ACK of the peer's FIN");
+	RECV_DELAYED(&s, t, DELACK_MIN_MS, DELACK_MAX_MS,
+		     "delayed ACK of the peer's FIN");
 	CHECK_SEG(&s, SEG_ACK, self->c.iss + 1, PEER_ISN + 102, 0);
 
 	ASSERT_EQ(100, recv_wait(self->c.cfd, buf, 100, REPLY_MS));
