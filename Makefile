@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # xtcp - top-level Makefile. README.md lists the commands; the main ones:
-#   make [KVER=6.1|6.12|<full kver>] [W=1] [C=1]   build xtcp.ko
+#   make [KVER=6.1|6.12|6.12-debug|<full kver>] [W=1] [C=1]   build xtcp.ko
 #   make install [KVER=..] [INSTALL_MOD_PATH=DIR]  install it (default: running kernel)
 #   make check     host unit tests, module builds, VM selftests on 6.1 and 6.12
 #   make fuzz      fuzz the header parser (FUZZ_SECONDS=60)
@@ -30,9 +30,11 @@ CACHE := $(TOP)/.cache
 KSELFTEST := $(CACHE)/kselftest
 
 # scripts/deps resolves and installs the 6.1 and 6.12 series (headers, guest
-# images, test tools); an exact release or KDIR needs only its headers, so
-# that building on a real machine installs nothing.
-DEPS := $(if $(filter 6.1 6.12,$(KVER)),$(TOP)/scripts/deps,true)
+# images, test tools); scripts/debug-kernel builds 6.12-debug, the debug
+# guest kernel (once per machine); an exact release or KDIR needs only its
+# headers, so that building on a real machine installs nothing.
+DEPS := $(if $(filter 6.1 6.12,$(KVER)),$(TOP)/scripts/deps,$(if \
+	$(filter 6.12-debug,$(KVER)),$(TOP)/scripts/debug-kernel,true))
 
 # make install puts xtcp on the running kernel by default, as users expect:
 # it never falls back to 6.1 when that kernel's headers are missing.
