@@ -882,6 +882,65 @@ TEST_F(mod, netns_exit_purges_time_wait)
 	close(kmsg);
 }
 
+/*
+ * A namespace that goes away just as its TIME_WAIT entries expire: the
+ * purge of its entries and their own timers race for each entry. A timer
+ * that took its entry out of the tables just before the purge looked must
+ * still be done with the namespace's counters before the namespace is
+ * freed (a use-after-free of struct xtcp_net that KASAN, on the debug
+ * guest kernel, reports). Each round a child makes TW_RACE_CONNS entries
+ * that last 2 x 20 ms in a namespace of its own and exits 0 to 48 ms
+ * later, so that the namespace's exit falls all over their expiry.
+ * Afterwards the objects and references are back, and the log is clean.
+ */
+#define TW_RACE_ROUNDS	40
+#define TW_RACE_CONNS	16
+
+TEST_F(mod, netns_exit_while_time_wait_expires)
+{
+	long ref0 = mod_refcnt(), tw0 = slab_objs("xtcp_tw"), sk0 = slab_objs("XTCP");
+	int kmsg, status, round;
+	pid_t pid;
+
+	ASSERT_LE(0, tw0);
+	kmsg = kmsg_open_end();
+	ASSERT_LE(0, kmsg);
+	for (round = 0; round < TW_RACE_ROUNDS; round++) {
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			int l, c, a, i;
+
+			if (netns_new() ||
+			    write_file("/proc/sys/net/xtcp/msl_ms", "20"))
+				_exit(10);
+			l = listen_at(LO, LPORT, 64);
+			if (l < 0)
+				_exit(11);
+			for (i = 0; i < TW_RACE_CONNS; i++) {
+				c = connect_lo(LPORT, 0);
+				a = c < 0 ? -1 : accept4(l, NULL, NULL, SOCK_CLOEXEC);
+				if (c < 0 || a < 0)
+					_exit(12);
+				if (close_client_first(&c, &a))
+					_exit(13);
+			}
+			usleep((round % 13) * 4000);
+			_exit(0);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFEXITED(status));
+		ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("round %d: child failed at step %d",
+							 round, WEXITSTATUS(status));
+	}
+	EXPECT_TRUE(WAIT_FOR(slab_objs("xtcp_tw") == tw0, 10000))
+		TH_LOG("xtcp_tw: %ld objects, %ld before", slab_objs("xtcp_tw"), tw0);
+	EXPECT_TRUE(WAIT_FOR(slab_objs("XTCP") == sk0, 2000));
+	EXPECT_EQ(0, unload_when_free(ref0));
+	EXPECT_EQ(0, kmsg_problems(kmsg));
+	close(kmsg);
+}
+
 /* Read exactly @len bytes from @fd, waiting up to REPLY_MS for each part. */
 static int recv_n(int fd, char *buf, int len)
 {

@@ -394,14 +394,21 @@ void xtcp_unhash(struct sock *sk)
 	spin_unlock_bh(&xn->lock);
 }
 
-/* Does connection @sk have this 4-tuple (seen from an arriving segment)? */
-static bool xtcp_match(const struct sock *sk, __be32 saddr, __be16 sport,
-		       __be32 daddr, __be16 dport)
+/*
+ * Does connection @sk have this 4-tuple (seen from an arriving segment),
+ * in @net? The tables are per netns, but a lookup under RCU can follow an
+ * object freed and reused meanwhile into the same bucket of another
+ * netns's table (the nulls marker is the bucket number in every netns):
+ * the namespace is part of the key, as in TCP's INET_MATCH().
+ */
+static bool xtcp_match(const struct sock *sk, const struct net *net,
+		       __be32 saddr, __be16 sport, __be32 daddr, __be16 dport)
 {
 	const struct inet_sock *inet = inet_sk(sk);
 
 	return inet->inet_daddr == saddr && inet->inet_dport == sport &&
-	       inet->inet_rcv_saddr == daddr && inet->inet_sport == dport;
+	       inet->inet_rcv_saddr == daddr && inet->inet_sport == dport &&
+	       net_eq(sock_net(sk), net);
 }
 
 /**
@@ -425,11 +432,11 @@ struct sock *xtcp_lookup_established(struct net *net, __be32 saddr,
 	rcu_read_lock();
 begin:
 	sk_nulls_for_each_rcu(sk, node, &xn->ehash[slot]) {
-		if (!xtcp_match(sk, saddr, sport, daddr, dport))
+		if (!xtcp_match(sk, net, saddr, sport, daddr, dport))
 			continue;
 		if (unlikely(!refcount_inc_not_zero(&sk->sk_refcnt)))
 			goto begin;
-		if (unlikely(!xtcp_match(sk, saddr, sport, daddr, dport))) {
+		if (unlikely(!xtcp_match(sk, net, saddr, sport, daddr, dport))) {
 			sock_put(sk);	/* reused meanwhile */
 			goto begin;
 		}
@@ -444,10 +451,10 @@ out:
 }
 
 /* Is listener @sk for (@daddr, @port)? 2: exactly, 1: as 0.0.0.0, 0: no. */
-static int xtcp_listener_score(const struct sock *sk, __be32 daddr, u16 port,
-			       int dif)
+static int xtcp_listener_score(const struct sock *sk, const struct net *net,
+			       __be32 daddr, u16 port, int dif)
 {
-	if (inet_sk(sk)->inet_num != port ||
+	if (inet_sk(sk)->inet_num != port || !net_eq(sock_net(sk), net) ||
 	    inet_sk_state_load(sk) != TCP_LISTEN ||
 	    (sk->sk_bound_dev_if && sk->sk_bound_dev_if != dif))
 		return 0;
@@ -482,7 +489,7 @@ begin:
 	best = NULL;
 	best_score = 0;
 	sk_nulls_for_each_rcu(sk, node, &xn->lhash[slot]) {
-		score = xtcp_listener_score(sk, daddr, port, dif);
+		score = xtcp_listener_score(sk, net, daddr, port, dif);
 		if (score > best_score) {
 			best = sk;
 			best_score = score;
@@ -493,7 +500,7 @@ begin:
 	if (best) {
 		if (unlikely(!refcount_inc_not_zero(&best->sk_refcnt)))
 			goto begin;
-		if (unlikely(xtcp_listener_score(best, daddr, port, dif) !=
+		if (unlikely(xtcp_listener_score(best, net, daddr, port, dif) !=
 			     best_score)) {
 			sock_put(best);
 			goto begin;
@@ -503,12 +510,14 @@ begin:
 	return best;
 }
 
-/* Is half-open entry @req for this 4-tuple (seen from a segment)? */
-static bool xtcp_req_match(const struct xtcp_req *req, __be32 saddr,
-			   __be16 sport, __be32 daddr, __be16 dport)
+/* Is half-open entry @req for this 4-tuple in @net (as xtcp_match())? */
+static bool xtcp_req_match(const struct xtcp_req *req, const struct net *net,
+			   __be32 saddr, __be16 sport, __be32 daddr,
+			   __be16 dport)
 {
 	return req->raddr == saddr && req->rport == sport &&
-	       req->laddr == daddr && req->lport == dport;
+	       req->laddr == daddr && req->lport == dport &&
+	       net_eq(read_pnet(&req->net), net);
 }
 
 /**
@@ -532,11 +541,11 @@ struct xtcp_req *xtcp_lookup_req(struct net *net, __be32 saddr, __be16 sport,
 	rcu_read_lock();
 begin:
 	hlist_nulls_for_each_entry_rcu(req, node, &xn->rhash[slot], hash_node) {
-		if (!xtcp_req_match(req, saddr, sport, daddr, dport))
+		if (!xtcp_req_match(req, net, saddr, sport, daddr, dport))
 			continue;
 		if (unlikely(!refcount_inc_not_zero(&req->refcnt)))
 			goto begin;
-		if (unlikely(!xtcp_req_match(req, saddr, sport, daddr, dport))) {
+		if (unlikely(!xtcp_req_match(req, net, saddr, sport, daddr, dport))) {
 			xtcp_req_put(req);	/* reused meanwhile */
 			goto begin;
 		}
@@ -581,12 +590,14 @@ void xtcp_req_unhash(struct net *net, struct xtcp_req *req)
 	spin_unlock_bh(&xn->lock);
 }
 
-/* Is TIME_WAIT entry @tw for this 4-tuple (seen from a segment)? */
-static bool xtcp_tw_match(const struct xtcp_tw *tw, __be32 saddr,
-			  __be16 sport, __be32 daddr, __be16 dport)
+/* Is TIME_WAIT entry @tw for this 4-tuple in @net (as xtcp_match())? */
+static bool xtcp_tw_match(const struct xtcp_tw *tw, const struct net *net,
+			  __be32 saddr, __be16 sport, __be32 daddr,
+			  __be16 dport)
 {
 	return tw->raddr == saddr && tw->rport == sport &&
-	       tw->laddr == daddr && tw->lport == dport;
+	       tw->laddr == daddr && tw->lport == dport &&
+	       net_eq(read_pnet(&tw->net), net);
 }
 
 /**
@@ -610,11 +621,11 @@ struct xtcp_tw *xtcp_lookup_tw(struct net *net, __be32 saddr, __be16 sport,
 	rcu_read_lock();
 begin:
 	hlist_nulls_for_each_entry_rcu(tw, node, &xn->twhash[slot], hash_node) {
-		if (!xtcp_tw_match(tw, saddr, sport, daddr, dport))
+		if (!xtcp_tw_match(tw, net, saddr, sport, daddr, dport))
 			continue;
 		if (unlikely(!refcount_inc_not_zero(&tw->refcnt)))
 			goto begin;
-		if (unlikely(!xtcp_tw_match(tw, saddr, sport, daddr, dport))) {
+		if (unlikely(!xtcp_tw_match(tw, net, saddr, sport, daddr, dport))) {
 			xtcp_tw_put(tw);	/* reused meanwhile */
 			goto begin;
 		}

@@ -189,6 +189,7 @@ void xtcp_conn_request(struct sock *sk, struct sk_buff *skb)
 	xtcp_req_timer_init(req);
 	sock_hold(sk);
 	req->listener = sk;
+	write_pnet(&req->net, net);
 	smp_wmb();	/* keys before the count: see xtcp_lookup_req() */
 	refcount_set(&req->refcnt, 1);	/* the queue's */
 

@@ -12,7 +12,7 @@
  * The tables are walked bucket by bucket under RCU, as lookups read them
  * (see demux.c), never under xtcp_net.lock: a reader never holds up a
  * SYN or a close. Each entry is taken with a reference before it is
- * printed, and only if it is still in the table and bucket being walked
+ * printed, and only if it is still in the netns, table and bucket walked
  * (the slabs are SLAB_TYPESAFE_BY_RCU: a freed entry may be anywhere
  * now); the reference is dropped when the walk moves past it or the
  * read() ends. A read() goes on from the bucket and the offset in it
@@ -55,6 +55,7 @@ struct xtcp_walk {
 	unsigned int offset;
 	loff_t last_pos;	/* the position after that entry */
 	enum xtcp_walk_table last;	/* the walk stops after this table */
+	const struct net *net;	/* seq_file_net(), set by ->start() */
 };
 
 static struct hlist_nulls_head *xtcp_walk_bucket(struct xtcp_net *xn,
@@ -75,13 +76,13 @@ static struct hlist_nulls_head *xtcp_walk_bucket(struct xtcp_net *xn,
 	}
 }
 
-/* Is socket @sk, referenced, in the table and bucket @w walks? */
+/* Is socket @sk, referenced, in the netns, table and bucket @w walks? */
 static bool xtcp_walk_sock_ok(const struct xtcp_walk *w, const struct sock *sk)
 {
 	const struct inet_sock *inet = inet_sk(sk);
 	int state = inet_sk_state_load(sk);
 
-	if (sk_unhashed(sk))
+	if (sk_unhashed(sk) || !net_eq(sock_net(sk), w->net))
 		return false;
 	if (w->table == XTCP_WALK_LISTEN)
 		return state == TCP_LISTEN &&
@@ -111,6 +112,7 @@ static bool xtcp_walk_hold(const struct xtcp_walk *w,
 		if (!refcount_inc_not_zero(&req->refcnt))
 			return false;
 		if (!hlist_nulls_unhashed(&req->hash_node) &&
+		    net_eq(read_pnet(&req->net), w->net) &&
 		    xtcp_ehashfn(req->laddr, req->lport, req->raddr,
 				 req->rport) == w->bucket)
 			return true;
@@ -120,7 +122,7 @@ static bool xtcp_walk_hold(const struct xtcp_walk *w,
 		tw = hlist_nulls_entry(node, struct xtcp_tw, hash_node);
 		if (!refcount_inc_not_zero(&tw->refcnt))
 			return false;
-		if (READ_ONCE(tw->hashed) &&
+		if (READ_ONCE(tw->hashed) && net_eq(read_pnet(&tw->net), w->net) &&
 		    xtcp_ehashfn(tw->laddr, tw->lport, tw->raddr,
 				 tw->rport) == w->bucket)
 			return true;
@@ -156,7 +158,7 @@ static void xtcp_walk_put(enum xtcp_walk_table t, struct hlist_nulls_node *node)
  * The entry at @node or the first after it in its chain that can be
  * held, or NULL at the chain's end. A chain the walk was diverted to (an
  * entry freed and reused meanwhile) yields nothing: no entry of it is in
- * this bucket.
+ * this bucket of this netns's table.
  */
 static struct hlist_nulls_node *xtcp_walk_chain(struct xtcp_walk *w,
 						struct hlist_nulls_node *node)
@@ -247,6 +249,7 @@ static void *xtcp_walk_start(struct seq_file *seq, loff_t *pos)
 	struct hlist_nulls_node *node;
 	loff_t n;
 
+	w->net = seq_file_net(seq);
 	rcu_read_lock();
 	if (*pos && *pos == w->last_pos)	/* the next read() of a file */
 		return xtcp_walk_seek(w, xn);

@@ -31,6 +31,7 @@
 
 #include <linux/slab.h>
 #include <linux/timer.h>
+#include <linux/wait_bit.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
@@ -66,8 +67,15 @@ void xtcp_tw_cache_exit(void)
  */
 void xtcp_tw_put(struct xtcp_tw *tw)
 {
-	if (refcount_dec_and_test(&tw->refcnt))
-		kmem_cache_free(xtcp_tw_cache, tw);
+	struct xtcp_net *xn;
+
+	if (!refcount_dec_and_test(&tw->refcnt))
+		return;
+	xn = xtcp_pernet(read_pnet(&tw->net));
+	kmem_cache_free(xtcp_tw_cache, tw);
+	/* the entry's last use of its netns: xtcp_tw_purge() waits for it */
+	if (atomic_dec_and_test(&xn->tw_count))
+		wake_up_var(&xn->tw_count);
 }
 
 /* Take @tw out of the tables (for @why) and stop its timer; once only. */
@@ -80,7 +88,6 @@ static void xtcp_tw_kill(struct xtcp_tw *tw, int why)
 	trace_xtcp_tw_expire(tw, why);
 	trace_xtcp_state(tw, XTCP_OBJ_TW, tw->laddr, tw->lport, tw->raddr,
 			 tw->rport, TCP_TIME_WAIT, TCP_CLOSE);
-	atomic_dec(&xtcp_pernet(net)->tw_count);
 	XTCP_DEC_STATS(net, XTCP_MIB_CURRTIMEWAIT);
 	if (timer_delete(&tw->timer))
 		xtcp_tw_put(tw);	/* the pending timer's reference */
@@ -218,7 +225,10 @@ bool xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb)
  * xtcp_tw_purge() - end every TIME_WAIT entry of a netns
  * @net: the namespace, going away (no segment arrives any more)
  *
- * Timers are shut down before the entries go.
+ * Timers are shut down before the entries go. An entry whose timer took it
+ * out of the tables just before (so the loop does not see it) may still be
+ * counting it in the netns's counters on another CPU: returns only once
+ * every entry is freed, so nothing touches struct xtcp_net afterwards.
  */
 void xtcp_tw_purge(struct net *net)
 {
@@ -240,4 +250,5 @@ again:
 		}
 		spin_unlock_bh(&xn->lock);
 	}
+	wait_var_event(&xn->tw_count, !atomic_read(&xn->tw_count));
 }

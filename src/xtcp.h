@@ -173,7 +173,7 @@ struct xtcp_sysctl {
  * @rhash: half-open entries (struct xtcp_req), by 4-tuple
  * @twhash: TIME_WAIT entries (struct xtcp_tw), by 4-tuple; under @lock
  * @tw_bhash: TIME_WAIT entries by local port, as @bhash; under @port_lock
- * @tw_count: TIME_WAIT entries now
+ * @tw_count: TIME_WAIT entries now, until each is freed (xtcp_tw_put())
  * @orphans: connections now running on after their program closed them
  */
 struct xtcp_net {
@@ -346,6 +346,7 @@ struct xtcp_sock {
  * @hash_node: in xtcp_net.rhash
  * @queue_node: on the listener's syn_queue
  * @listener: the listening socket (referenced)
+ * @net: its namespace (a lookup key, read without the listener)
  * @laddr: local address
  * @raddr: remote address
  * @lport: local port
@@ -367,6 +368,7 @@ struct xtcp_req {
 	struct hlist_nulls_node hash_node;
 	struct list_head queue_node;
 	struct sock *listener;
+	possible_net_t net;
 	__be32 laddr;
 	__be32 raddr;
 	__be16 lport;
