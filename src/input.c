@@ -721,6 +721,8 @@ static int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
  */
 int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 {
+	xtcp_assert_locked(sk);
+
 	return xtcp_rcv_state_process(sk, skb);
 }
 
@@ -763,6 +765,8 @@ bad:
  */
 void xtcp_rcv_locked(struct sock *sk, struct sk_buff *skb)
 {
+	xtcp_assert_locked(sk);
+
 	if (!sock_owned_by_user(sk)) {
 		xtcp_rcv_state_process(sk, skb);
 	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +

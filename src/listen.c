@@ -238,6 +238,7 @@ out_rt:
 /* Take @req off its listener's SYN queue; queue_lock held. */
 static void xtcp_req_dequeue(struct xtcp_req *req)
 {
+	lockdep_assert_held(&xtcp_sk(req->listener)->queue_lock);
 	req->queued = false;
 	list_del_init(&req->queue_node);
 	xtcp_sk(req->listener)->syn_queue_len--;
@@ -257,6 +258,7 @@ static struct sock *xtcp_create_child(struct xtcp_req *req, u32 snd_wnd)
 	struct xtcp_sock *cxs;
 	struct inet_sock *inet;
 
+	lockdep_assert_held(&xtcp_sk(sk)->queue_lock);
 	child = sk_clone_lock(sk, GFP_ATOMIC);
 	if (!child)
 		return NULL;
@@ -527,6 +529,8 @@ void xtcp_listen_stop(struct sock *sk)
 	struct xtcp_sock *cxs, *ctmp;
 	LIST_HEAD(reqs);
 	LIST_HEAD(children);
+
+	xtcp_assert_locked(sk);
 
 	spin_lock_bh(&xs->queue_lock);
 	xtcp_state_store(sk, TCP_CLOSE);

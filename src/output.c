@@ -160,6 +160,8 @@ int xtcp_send_sk(struct sock *sk, u8 flags, u32 seq, bool with_mss)
 	};
 	struct sk_buff *skb;
 
+	xtcp_assert_locked(sk);
+
 	skb = xtcp_make_seg(&h, inet->inet_saddr, inet->inet_daddr);
 	if (!skb)
 		return -ENOBUFS;
@@ -353,6 +355,8 @@ void xtcp_write_xmit(struct sock *sk, bool force)
 	struct sk_buff *skb;
 	bool waiting = false;
 
+	xtcp_assert_locked(sk);
+
 	if (!((1 << sk->sk_state) & XTCPF_SENDING))
 		return;
 	if (xs->snd_una == xs->snd_max && xs->snd_nxt != xs->write_seq)
@@ -408,6 +412,8 @@ void xtcp_send_fin(struct sock *sk)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_skb_cb *cb;
 
+	xtcp_assert_locked(sk);
+
 	if (!skb || skb_cloned(skb) ||
 	    xtcp_seq_before(XTCP_SKB_CB(skb)->seq, xs->snd_max)) {
 		skb = alloc_skb(XTCP_HEADROOM, sk->sk_allocation | __GFP_NOFAIL);
@@ -443,6 +449,8 @@ void xtcp_send_challenge_ack(struct sock *sk)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 gap = READ_ONCE(xtcp_pernet(sock_net(sk))->sysctl.invalid_ratelimit_ms);
 
+	xtcp_assert_locked(sk);
+
 	if (gap && xs->last_challenge &&
 	    time_before(jiffies, xs->last_challenge + msecs_to_jiffies(gap)))
 		return;
@@ -464,6 +472,8 @@ int xtcp_retransmit_head(struct sock *sk)
 {
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
 	int err;
+
+	xtcp_assert_locked(sk);
 
 	if (!skb || !xtcp_seq_before(XTCP_SKB_CB(skb)->seq, xtcp_sk(sk)->snd_nxt))
 		return 0;
@@ -532,6 +542,8 @@ int xtcp_send_synack(struct xtcp_req *req)
 		.has_ws = req->ws_ok,
 		.ws = req->rcv_wscale,
 	};
+
+	lockdep_assert_held(&xtcp_sk(req->listener)->queue_lock);
 
 	return xtcp_send_as(sock_net(req->listener), req->listener,
 			    req->laddr, req->raddr, &h, TCP_SYN_RECV);

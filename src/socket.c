@@ -69,6 +69,8 @@ void xtcp_set_state(struct sock *sk, int state)
 	bool was = (1 << old) & XTCPF_CURRESTAB;
 	bool is = (1 << state) & XTCPF_CURRESTAB;
 
+	xtcp_assert_locked(sk);
+
 	if (is && !was)
 		XTCP_INC_STATS(net, XTCP_MIB_CURRESTAB);
 	else if (was && !is)
@@ -95,6 +97,8 @@ void xtcp_set_state(struct sock *sk, int state)
 void xtcp_done(struct sock *sk, int err)
 {
 	struct sk_buff *skb;
+
+	xtcp_assert_locked(sk);
 
 	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV)
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ATTEMPTFAILS);
@@ -127,6 +131,8 @@ void xtcp_destroy_sock(struct sock *sk)
 {
 	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
 
+	xtcp_assert_locked(sk);
+
 	xtcp_clear_timers(sk);
 	xtcp_purge_queues(sk);
 	xtcp_unhash(sk);
@@ -144,6 +150,8 @@ void xtcp_destroy_sock(struct sock *sk)
  */
 void xtcp_send_active_rst(struct sock *sk)
 {
+	xtcp_assert_locked(sk);
+
 	xtcp_send_sk(sk, XTCP_RST | XTCP_ACK, xtcp_sk(sk)->snd_max, false);
 }
 
@@ -169,6 +177,8 @@ static int xtcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	struct rtable *rt;
 	__be32 daddr;
 	int err;
+
+	sock_owned_by_me(sk);
 
 	if (addr_len < sizeof(*usin))
 		return -EINVAL;

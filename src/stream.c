@@ -80,6 +80,8 @@ void xtcp_stream_init(struct sock *sk, u32 snd_wnd)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	unsigned int syn_retransmits = xs->retransmits;
 
+	xtcp_assert_locked(sk);
+
 	xs->write_seq = xs->snd_nxt;
 	xs->snd_max = xs->snd_nxt;
 	xs->snd_wnd = snd_wnd;
@@ -208,6 +210,8 @@ void xtcp_ack_snd_check(struct sock *sk, bool now)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
+	xtcp_assert_locked(sk);
+
 	if (!xs->ack_pending)
 		return;
 	if (now || xs->rcv_nxt - xs->rcv_wup > xs->rcv_mss) {
@@ -251,6 +255,8 @@ void xtcp_purge_queues(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct sk_buff *skb, *tmp;
+
+	xtcp_assert_locked(sk);
 
 	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
 		xtcp_wmem_free_skb(sk, skb);

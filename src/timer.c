@@ -74,6 +74,8 @@ static void xtcp_rtx_set(struct sock *sk, unsigned long when)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
+	xtcp_assert_locked(sk);
+
 	WRITE_ONCE(xs->rtx_on, true);
 	WRITE_ONCE(xs->rtx_when, when);
 	sk_reset_timer(sk, &xs->rtx_timer, when);
@@ -88,6 +90,8 @@ static void xtcp_rtx_set(struct sock *sk, unsigned long when)
 void xtcp_rtx_timer_stop(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xtcp_assert_locked(sk);
 
 	WRITE_ONCE(xs->rtx_on, false);
 	sk_stop_timer(sk, &xs->rtx_timer);
@@ -309,6 +313,8 @@ void xtcp_release_cb(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
+	sock_owned_by_me(sk);
+
 	if (test_and_clear_bit(XTCP_DEFER_RTX, &xs->deferred)) {
 		xtcp_rtx_timeout(sk);
 		__sock_put(sk);		/* the rtx timer's deferral */
@@ -328,6 +334,8 @@ void xtcp_release_cb(struct sock *sk)
 void xtcp_dack_timer_arm(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xtcp_assert_locked(sk);
 
 	if (timer_pending(&xs->dack_timer))
 		return;
@@ -359,6 +367,8 @@ void xtcp_fin_wait2_timer_arm(struct sock *sk)
 void xtcp_clear_timers(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xtcp_assert_locked(sk);
 
 	xtcp_rtx_timer_stop(sk);
 	xs->ack_pending = false;
@@ -457,6 +467,8 @@ void xtcp_req_timer_arm(struct xtcp_req *req)
 	unsigned long when = jiffies +
 		msecs_to_jiffies(xtcp_syn_rto_ms(sock_net(req->listener),
 						 req->retransmits));
+
+	lockdep_assert_held(&xtcp_sk(req->listener)->queue_lock);
 
 	refcount_inc(&req->refcnt);
 	if (mod_timer(&req->timer, when))

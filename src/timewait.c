@@ -137,6 +137,8 @@ void xtcp_time_wait(struct sock *sk)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_tw *tw = NULL;
 
+	xtcp_assert_locked(sk);
+
 	if (atomic_read(&xn->tw_count) < READ_ONCE(xn->sysctl.max_tw_buckets))
 		tw = kmem_cache_alloc(xtcp_tw_cache, GFP_ATOMIC);
 	if (!tw) {

@@ -53,6 +53,9 @@
  *     inherits (xtcp_inherit_port()) a port its listener still holds.
  *   - sk_state is read with inet_sk_state_load() where the socket lock is
  *     not held (poll, lookups).
+ * Every function whose kernel-doc says "locked" or names a lock held
+ * asserts it on entry (xtcp_assert_locked(), lockdep_assert_held()), so
+ * a kernel with lockdep (the debug guest kernel) checks these rules.
  */
 #ifndef _XTCP_H
 #define _XTCP_H
@@ -72,6 +75,16 @@
 #include "wire.h"
 #include "rto.h"
 #include "cc.h"
+
+/*
+ * "@sk: the socket, locked": lock_sock() (a process owns it) or
+ * bh_lock_sock() (softirq, or a socket not yet visible to anyone else,
+ * created locked by sk_clone_lock()). Checked where lockdep is built in.
+ */
+static inline void xtcp_assert_locked(const struct sock *sk)
+{
+	lockdep_assert(lockdep_sock_is_held(sk));
+}
 
 /* Per-netns tables (see demux.c). */
 #define XTCP_BHASH_BITS		8	/* bound ports */
