@@ -8,11 +8,17 @@
  * keeps the tests and variants named (repeatable; all by default) and -l
  * lists them. Include after kselftest_harness.h and end the program with
  * XTCP_TEST_MAIN instead of TEST_HARNESS_MAIN.
+ *
+ * XTCP_TIMEOUT_SCALE=N in the environment multiplies every test's
+ * timeout (the harness's 30 s, or its own) by N: the debug guest kernel
+ * runs programs two to four times as slowly (scripts/vm-init sets it).
+ * Only the harness's watchdog moves; the tests' own time limits do not.
  */
 #ifndef XTCP_SELFTEST_MAIN_H
 #define XTCP_SELFTEST_MAIN_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -34,7 +40,8 @@ static inline int xtcp_test_main(int argc, char **argv)
 	struct __test_metadata *t, *thead, *ttail;
 	struct __fixture_metadata *f;
 	char *tests[64], *variants[8];
-	int nt = 0, nv = 0, list = 0, opt;
+	int nt = 0, nv = 0, list = 0, opt, scale = 1;
+	const char *env = getenv("XTCP_TIMEOUT_SCALE");
 
 	while ((opt = getopt(argc, argv, "t:v:l")) != -1) {
 		if (opt == 't' && nt < 64)
@@ -47,6 +54,8 @@ static inline int xtcp_test_main(int argc, char **argv)
 			return fprintf(stderr, "usage: %s [-t TEST]... [-v VARIANT]... [-l]\n",
 				       argv[0]), 2;
 	}
+	if (env && atoi(env) > 1)
+		scale = atoi(env);
 	for (f = __fixture_list; f; f = f->next) {
 		vhead = NULL;
 		vtail = NULL;
@@ -71,6 +80,7 @@ static inline int xtcp_test_main(int argc, char **argv)
 				continue;
 			if (list)
 				printf("%s.%s\n", f->name, t->name);
+			t->timeout *= scale;
 			t->prev = ttail;
 			if (ttail)
 				ttail->next = t;

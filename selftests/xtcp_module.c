@@ -25,12 +25,19 @@ struct slab_snap {
 	} c[MAX_CACHES];
 };
 
+static const char * const xtcp_caches[] = { "XTCP", "xtcp_req", "xtcp_tw" };
+#define N_XTCP_CACHES (sizeof(xtcp_caches) / sizeof(xtcp_caches[0]))
+
 /* Active objects of every slab cache, from /proc/slabinfo. */
 static int slab_snapshot(struct slab_snap *s)
 {
 	char line[512];
-	FILE *f = fopen("/proc/slabinfo", "re");
+	unsigned int i;
+	FILE *f;
 
+	for (i = 0; i < N_XTCP_CACHES; i++)
+		slab_shrink(xtcp_caches[i]);
+	f = fopen("/proc/slabinfo", "re");
 	if (!f)
 		return -errno;
 	s->n = 0;
@@ -259,9 +266,6 @@ TEST_F(mod, taken_proto_refused)
 }
 
 /* Slab caches xtcp.ko creates at load and destroys at unload. */
-static const char * const xtcp_caches[] = { "XTCP", "xtcp_req", "xtcp_tw" };
-#define N_XTCP_CACHES (sizeof(xtcp_caches) / sizeof(xtcp_caches[0]))
-
 /*
  * How many objects cache @name may gain in @rounds load/unload rounds.
  * Less than one per round, except for one known kernel bug: Linux 6.1's

@@ -181,8 +181,10 @@ static inline long slab_active(const char *name)
 {
 	char line[512], cache[64];
 	long active, ret = -1;
-	FILE *f = fopen("/proc/slabinfo", "re");
+	FILE *f;
 
+	slab_shrink(name);
+	f = fopen("/proc/slabinfo", "re");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
