@@ -291,7 +291,15 @@ static inline int tcp_only_knob(int proto, const char *name, const char *val)
  * busy TCG host) is not counted against the stack, as a SILENCE() begun
  * after the stall would count it.
  */
-#define RECV_DELAYED(seg, t_ns, min_ms, max_ms, what) do {			int _left = (int)(max_ms) - (int)(((int64_t)(peer_now_ns() - (t_ns))) / 1000000); 										RECV(seg, _left > 0 ? _left : 0, what);					EXPECT_LE((double)(min_ms), ms_since(t_ns, seg))				TH_LOG("%s: %.1f ms after the segment, not %d or more",			       what, ms_since(t_ns, seg), (int)(min_ms));	} while (0)
+#define RECV_DELAYED(seg, t_ns, min_ms, max_ms, what) do {			\
+	int _left = (int)(max_ms) -						\
+		    (int)(((int64_t)(peer_now_ns() - (t_ns))) / 1000000);		\
+										\
+	RECV(seg, _left > 0 ? _left : 0, what);					\
+	EXPECT_LE((double)(min_ms), ms_since(t_ns, seg))			\
+		TH_LOG("%s: %.1f ms after the segment, not %d or more",		\
+		       what, ms_since(t_ns, seg), (int)(min_ms));		\
+} while (0)
 
 /* Nothing from the stack for @ms, or fail the test. */
 #define SILENCE(ms, what) do {						\
