@@ -13,6 +13,8 @@ if [ $# -eq 0 ]; then
 fi
 for t in "$@"; do
 	echo "# === $t"
+	t0=$(date +%s)
 	./"$t" || rc=1
+	echo "# === $t: $(($(date +%s) - t0)) s"
 done
 exit $rc
