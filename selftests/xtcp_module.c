@@ -14,6 +14,7 @@
 #include "xtcp_main.h"
 #include "xtcp_util.h"
 #include "xtcp_peer.h"
+#include "xtcp_kmsg.h"
 
 #define MAX_CACHES 512
 
@@ -60,16 +61,6 @@ static long slab_active(const struct slab_snap *s, const char *name)
 		if (!strcmp(s->c[i].name, name))
 			return s->c[i].active;
 	return 0;
-}
-
-/* Open /dev/kmsg positioned at its end, to read what comes next. */
-static int kmsg_open_end(void)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd >= 0)
-		lseek(fd, 0, SEEK_END);
-	return fd;
 }
 
 /* Did a kernel log record containing @needle arrive since kmsg_open_end()? */
@@ -496,37 +487,6 @@ static int netns_new(void)
 	return peer_if_up("lo");
 }
 
-/*
- * Kernel log records since kmsg_open_end() that report a problem, each
- * printed: how many.
- */
-static int kmsg_problems(int fd)
-{
-	static const char * const bad[] = {
-		"WARNING", "BUG", "Oops", "Objects remaining",
-		"still has objects", "refcount_t",
-	};
-	char rec[1024];
-	unsigned int i;
-	int n = 0;
-	ssize_t len;
-
-	while ((len = read(fd, rec, sizeof(rec) - 1)) > 0 ||
-	       (len < 0 && errno == EPIPE)) {
-		if (len <= 0)
-			continue;
-		rec[len] = '\0';
-		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-			if (strstr(rec, bad[i])) {
-				ksft_print_msg("kernel log: %s", rec);
-				n++;
-				break;
-			}
-		}
-	}
-	return n;
-}
-
 /* A segment of the scripted peer: seq = PEER_ISN + 1 + @off, ack = @iss + 1 + @ack_off. */
 static struct seg pseg(uint32_t iss, uint8_t flags, uint32_t off, uint32_t ack_off)
 {
@@ -826,7 +786,7 @@ TEST_F(mod, unload_time_wait)
 	EXPECT_EQ(-1, slab_objs("xtcp_tw")) TH_LOG("xtcp_tw cache left behind");
 	EXPECT_EQ(-1, slab_objs("XTCP"));
 	EXPECT_EQ(-1, slab_objs("xtcp_req"));
-	EXPECT_EQ(0, kmsg_problems(kmsg));
+	EXPECT_EQ(0, kmsg_problems_print(kmsg, ksft_print_msg));
 	close(kmsg);
 
 	ASSERT_EQ(0, xtcp_load(""));
@@ -882,7 +842,7 @@ TEST_F(mod, netns_exit_purges_time_wait)
 		TH_LOG("xtcp_tw: %ld objects, %ld before", slab_objs("xtcp_tw"), tw0);
 	EXPECT_TRUE(WAIT_FOR(slab_objs("XTCP") == sk0, 2000));
 	EXPECT_EQ(0, unload_when_free(ref0));
-	EXPECT_EQ(0, kmsg_problems(kmsg));
+	EXPECT_EQ(0, kmsg_problems_print(kmsg, ksft_print_msg));
 	close(kmsg);
 }
 
@@ -941,7 +901,7 @@ TEST_F(mod, netns_exit_while_time_wait_expires)
 		TH_LOG("xtcp_tw: %ld objects, %ld before", slab_objs("xtcp_tw"), tw0);
 	EXPECT_TRUE(WAIT_FOR(slab_objs("XTCP") == sk0, 2000));
 	EXPECT_EQ(0, unload_when_free(ref0));
-	EXPECT_EQ(0, kmsg_problems(kmsg));
+	EXPECT_EQ(0, kmsg_problems_print(kmsg, ksft_print_msg));
 	close(kmsg);
 }
 
