@@ -28,7 +28,10 @@
  * waits for an answer to a mutation: it drains the TUN device every few
  * segments, learning from what the stack sends (its sequence numbers, the
  * acknowledgments that say where its receive window is, RSTs), so that
- * base segments stay in the window.
+ * base segments stay in the window. Meanwhile a thread plays the stack's
+ * applications on the targets' sockets (reads, writes, ioctls, buffer
+ * sizes, options, poll), so that segments also arrive while a process
+ * owns a socket, and wait on its backlog.
  *
  * Pass criteria, one assertion each: no kernel report in /dev/kmsg since
  * the test began; a canary on loopback (127.0.0.1, plain xtcp sockets, a
@@ -56,10 +59,12 @@
  */
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <linux/sockios.h>
 
 #include "kselftest_harness.h"
 #include "xtcp_main.h"
@@ -217,7 +222,7 @@ struct fz_stats {
 	unsigned long long sent, dups, write_errs, made_segs;
 	unsigned long long by_type[FZ_NTYPES];
 	unsigned long long made[FZ_NTYPES], make_fails[FZ_NTYPES];
-	unsigned long long replies, reply_rsts, reply_foreign, killed, strays;
+	unsigned long long replies, reply_rsts, reply_foreign, killed, strays, app_calls;
 	unsigned long long bad_csum, trunc, bad_doff, opt_soup, rand_flags, payload;
 };
 
@@ -240,6 +245,13 @@ struct fz {
 
 static struct fz fz_state;
 static uint64_t fz_seed;
+
+/*
+ * Held by the storm while it closes or replaces a target's socket, and by
+ * the applications' thread (fz_apps()) while it uses one.
+ */
+static pthread_mutex_t fz_fd_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool fz_apps_stop;
 
 /* --- counters ----------------------------------------------------------- */
 
@@ -1203,8 +1215,11 @@ static void fz_one(struct fz *f, uint64_t i)
 
 	if (t->type == FZ_TIME_WAIT && t->live && peer_now_ns() - t->born_ns > tw_ns)
 		t->live = false;	/* about to expire */
-	if (t->budget <= 0 || (!t->live && i >= t->retry_at))
+	if (t->budget <= 0 || (!t->live && i >= t->retry_at)) {
+		pthread_mutex_lock(&fz_fd_lock);
 		fz_make(f, slot, i);
+		pthread_mutex_unlock(&fz_fd_lock);
+	}
 	t->budget--;
 	f->st.by_type[t->type]++;
 
@@ -1255,6 +1270,7 @@ static void fz_print_stats(struct fz *f, const struct fz_mib *m0, const struct f
 		       st->replies, st->reply_rsts, st->reply_foreign);
 	ksft_print_msg("  %llu targets reset, %llu stray connections accepted\n",
 		       st->killed, st->strays);
+	ksft_print_msg("applications: %llu calls on the targets' sockets\n", st->app_calls);
 	n = 0;
 	line[0] = '\0';
 	for (k = 0; k < m1->n; k++) {
@@ -1267,6 +1283,67 @@ static void fz_print_stats(struct fz *f, const struct fz_mib *m0, const struct f
 	ksft_print_msg("counters moved:%s\n", line);
 	ksft_print_msg("gauges, highest: CurrEstab %llu, CurrTimeWait %llu, Orphans %llu\n",
 		       f->max_estab, f->max_tw, f->max_orphans);
+}
+
+/*
+ * The stack's applications, on the other CPU: calls on the targets'
+ * sockets (reads, writes, queue ioctls, buffer sizes, options, poll) while
+ * the storm's segments arrive, so that some arrive while a process owns
+ * the socket and wait on its backlog for release_sock(). Its own PRNG
+ * stream: what it does depends on timing, not on the seed alone.
+ */
+static void *fz_apps(void *arg)
+{
+	static const int bufs[] = { 1, 2048, 4608, 65536, 262144 };
+	struct fz *f = arg;
+	struct rng r = rng_for(f->seed, 0xfffe, 0);
+	static uint8_t buf[65536];
+	struct pollfd pfd;
+	int fd, v;
+
+	while (!__atomic_load_n(&fz_apps_stop, __ATOMIC_RELAXED)) {
+		pthread_mutex_lock(&fz_fd_lock);
+		fd = f->t[below(&r, FZ_SLOTS)].fd;
+		if (fd >= 0) {
+			switch (below(&r, 10)) {
+			case 0:
+			case 1:
+			case 2:
+				v = below(&r, 2) ? (int)sizeof(buf) : 1 + (int)below(&r, 100);
+				(void)!recv(fd, buf, v, MSG_DONTWAIT);
+				break;
+			case 3:
+				(void)!recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_PEEK);
+				break;
+			case 4:
+			case 5:
+				(void)!send(fd, f->junk, 1 + below(&r, 3000),
+					    MSG_DONTWAIT | MSG_NOSIGNAL);
+				break;
+			case 6:
+				ioctl(fd, below(&r, 2) ? SIOCINQ : SIOCOUTQ, &v);
+				break;
+			case 7:
+				v = bufs[below(&r, ARRAY_SIZE(bufs))];
+				setsockopt(fd, SOL_SOCKET, below(&r, 2) ? SO_RCVBUF : SO_SNDBUF,
+					   &v, sizeof(v));
+				break;
+			case 8:
+				v = below(&r, 2);
+				setsockopt(fd, SOL_XTCP, XTCP_NODELAY, &v, sizeof(v));
+				so_error(fd);
+				break;
+			default:
+				pfd.fd = fd;
+				pfd.events = POLLIN | POLLOUT;
+				poll(&pfd, 1, 0);
+			}
+			f->st.app_calls++;
+		}
+		pthread_mutex_unlock(&fz_fd_lock);
+		usleep(100);
+	}
+	return NULL;
 }
 
 /* --- the canary: 16 MiB on loopback ------------------------------------- */
@@ -1595,6 +1672,7 @@ TEST_F_TIMEOUT(fuzz, storm, FZ_TIMEOUT_S)
 	int kmsg, stop = -1, status, k, one = 1;
 	uint64_t t0, t1, i;
 	char path[96], why[160] = "";
+	pthread_t apps;
 	pid_t canary;
 	double secs;
 
@@ -1622,6 +1700,7 @@ TEST_F_TIMEOUT(fuzz, storm, FZ_TIMEOUT_S)
 	canary = canary_start("during the storm", fz_seed, &stop);
 	ASSERT_LT(0, canary);
 
+	ASSERT_EQ(0, pthread_create(&apps, NULL, fz_apps, f));
 	t0 = peer_now_ns();
 	for (i = 0; i < n; i++) {
 		fz_one(f, i);
@@ -1633,6 +1712,8 @@ TEST_F_TIMEOUT(fuzz, storm, FZ_TIMEOUT_S)
 	}
 	fz_sample(f, i);
 	t1 = peer_now_ns();
+	__atomic_store_n(&fz_apps_stop, true, __ATOMIC_RELAXED);
+	pthread_join(apps, NULL);
 	secs = (t1 - t0) / 1e9;
 	fz_drain(f);
 	fz_accept_strays(f);
