@@ -5,6 +5,7 @@
 #   make install [KVER=..] [INSTALL_MOD_PATH=DIR]  install it (default: running kernel)
 #   make check     host unit tests, module builds, VM selftests on 6.1 and 6.12
 #   make fuzz      fuzz the header parser (FUZZ_SECONDS=60)
+#   make fuzz-kernel [KVER=6.12] [N=200000] [SEED=N]   hostile segments in a guest
 #   make demo      boot a guest and show xtcp working
 #   make bench     boot a guest and measure TCP and xtcp on its loopback
 #
@@ -56,8 +57,8 @@ UNIT_BINS := $(patsubst $(TOP)/tests/unit/%.c,$(TOP)/build/unit/%,$(UNIT_SRCS))
 UNIT_CFLAGS := -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 	       -fno-sanitize-recover=all -fno-omit-frame-pointer -I$(TOP)/src
 
-.PHONY: all module install testmod selftests unit fuzz check demo bench deps checkpatch \
-	dkms-check clean help
+.PHONY: all module install testmod selftests unit fuzz fuzz-kernel check demo bench deps \
+	checkpatch dkms-check clean help
 
 all: module
 
@@ -150,6 +151,18 @@ $(TOP)/build/fuzz/fuzz_wire: $(TOP)/tests/fuzz/fuzz_wire.c $(TOP)/src/wire.c \
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $<
 
+# A storm of N hostile segments against xtcp in a guest (6.12 unless KVER
+# names another guest kernel: 6.1, 6.12-debug), with the scripted TUN peer
+# (selftests/xtcp_fuzz_seg.c). SEED=N replays a run: its seed is the first
+# line printed. vm-run builds xtcp.ko and the selftests first; its timeout
+# allows 200 segments/s (50 on the debug kernel) on top of its default.
+N ?= 200000
+FUZZ_KVER := $(if $(KVER_DEFAULTED),6.12,$(KVER))
+FUZZ_TIMEOUT ?= $(if $(filter 6.12-debug,$(FUZZ_KVER)),$$((3600 + $(N) / 50)),$$((600 + $(N) / 200)))
+fuzz-kernel:
+	$(TOP)/scripts/vm-run --kernel $(FUZZ_KVER) --timeout $(FUZZ_TIMEOUT) -- \
+		env XTCP_FUZZ_SEGMENTS=$(N) $(if $(SEED),SEED=$(SEED)) /selftests/xtcp_fuzz_seg
+
 check:
 	@$(TOP)/scripts/check
 
@@ -170,4 +183,4 @@ clean:
 	rm -rf $(TOP)/build
 
 help:
-	@sed -n '3,9p' $(TOP)/Makefile
+	@sed -n '3,10p' $(TOP)/Makefile

@@ -11,6 +11,9 @@ rc=0
 if [ $# -eq 0 ]; then
 	set -- xtcp_module $(ls | grep -v '\.sh$' | grep -vx xtcp_module)
 fi
+# xtcp_fuzz_seg: a short storm here; make fuzz-kernel runs the long one
+: "${XTCP_FUZZ_SEGMENTS:=5000}"
+export XTCP_FUZZ_SEGMENTS
 for t in "$@"; do
 	echo "# === $t"
 	t0=$(date +%s)
