@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel's security machinery as TCP applies it, on TCP and on xtcp
+ * with the same assertions (FIXTURE_VARIANTs tcp and xtcp), on a connected
+ * pair on loopback in a private network namespace:
+ *
+ *   socket filters    SO_ATTACH_FILTER (classic BPF) on the receiving
+ *                     socket: a program that drops every segment makes the
+ *                     peer retransmit, the data unacknowledged, until it
+ *                     is detached; one that keeps a single byte trims a
+ *                     segment to its header, never below (its ACK still
+ *                     counts, its data does not). tcp_filter().
+ *   cgroup ingress    a BPF_PROG_TYPE_CGROUP_SKB program on
+ *                     BPF_CGROUP_INET_INGRESS of the cgroup the sockets
+ *                     were made in, returning 0: the same as a filter that
+ *                     drops all (it runs in sk_filter() too).
+ *   IPsec policy      a policy of the socket's own (IP_XFRM_POLICY) that
+ *                     blocks what comes in: on the connected socket, the
+ *                     same as a filter that drops all; on a listener, no
+ *                     SYN gets an answer. One of the namespace ("ip xfrm
+ *                     policy ... dir in action block"): data, SYNs to a
+ *                     listener and to a closed port alike get no answer
+ *                     (no SYN-ACK, no RST), until it is flushed.
+ *                     xfrm4_policy_check().
+ *
+ * The IPsec tests need the xfrm_user module (and xfrm_algo, which it
+ * needs), which the guest image leaves out: they skip without it. With
+ * both taken from the guest kernel's linux-image package:
+ *
+ *   scripts/vm-run --kernel 6.12 --file xfrm_algo.ko --file xfrm_user.ko \
+ *     -- sh -c 'insmod /files/xfrm_algo.ko && insmod /files/xfrm_user.ko &&
+ *               /selftests/xtcp_security'
+ *
+ * BPF programs are loaded with the bpf() system call, written by hand
+ * (there is no libbpf or bpftool in the guest), and attached to a cgroup
+ * of the cgroup2 hierarchy the guest mounts on /sys/fs/cgroup, made for
+ * the test; the test process moves into it and back out.
+ *
+ * The counters are each protocol's own in the test's namespace
+ * (RetransSegs: TCP's Tcp RetransSegs).
+ */
+#include <poll.h>
+#include <sched.h>
+#include <stddef.h>
+#include <netinet/in.h>
+#include <linux/bpf.h>
+#include <linux/filter.h>
+#include <linux/magic.h>
+#include <linux/netlink.h>
+#include <linux/sockios.h>
+#include <linux/xfrm.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+
+#include "kselftest_harness.h"
+#include "xtcp_main.h"
+#include "xtcp_proto.h"
+
+#define PORT	5000
+
+#define CG_ROOT	"/sys/fs/cgroup"
+
+FIXTURE(sec) {
+	int lfd, c, s;	/* listener, client end, server end */
+	int cg;		/* the test's cgroup (cg_enter()), or -1 */
+	char cg_path[64];
+};
+
+FIXTURE_VARIANT(sec) {
+	int proto;
+};
+
+FIXTURE_VARIANT_ADD(sec, tcp) {
+	.proto = IPPROTO_TCP,
+};
+
+FIXTURE_VARIANT_ADD(sec, xtcp) {
+	.proto = IPPROTO_XTCP,
+};
+
+/* Poll @cond every millisecond for up to @ms; its last value. */
+#define WAIT_UNTIL(cond, ms) ({					\
+	long __end = now_ms() + (ms);				\
+	while (!(cond) && now_ms() < __end)			\
+		usleep(1000);					\
+	(cond);							\
+})
+
+/* A queue ioctl (SIOCINQ, SIOCOUTQ): its value, or -1000 - errno. */
+static int ioc(int fd, unsigned long cmd)
+{
+	int val = -1;
+
+	if (ioctl(fd, cmd, &val))
+		return -1000 - errno;
+	return val;
+}
+
+static void timeouts(int fd, int ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+/* A listener of @proto on 127.0.0.1:@port, backlog 8; -1 on failure. */
+static int listener(int proto, int port)
+{
+	struct sockaddr_in sin = addr4("127.0.0.1", port);
+	int fd = socket(AF_INET, SOCK_STREAM, proto);
+
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 8)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A new connection of @proto to @lfd on @port: the client, the server in *@s. */
+static int connect_pair(int proto, int lfd, int port, int *s)
+{
+	int c = socket(AF_INET, SOCK_STREAM, proto);
+
+	if (c < 0)
+		return -1;
+	if (connect_to(c, "127.0.0.1", port)) {
+		close(c);
+		return -1;
+	}
+	*s = accept(lfd, NULL, NULL);
+	if (*s < 0) {
+		close(c);
+		return -1;
+	}
+	timeouts(c, 10000);
+	timeouts(*s, 10000);
+	return c;
+}
+
+/* A connected pair on 127.0.0.1 in a new network namespace, 10 s timeouts. */
+FIXTURE_SETUP(sec)
+{
+	self->s = -1;
+	self->c = -1;
+	self->cg = -1;
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	ASSERT_EQ(0, lo_up());
+	self->lfd = listener(variant->proto, PORT);
+	ASSERT_LE(0, self->lfd);
+	self->c = connect_pair(variant->proto, self->lfd, PORT, &self->s);
+	ASSERT_LE(0, self->c);
+}
+
+/*
+ * Leave the test's cgroup for the root one and remove it; its programs go
+ * with it.
+ */
+static void cg_leave(int *cg, const char *path)
+{
+	char pid[16];
+
+	if (*cg < 0)
+		return;
+	snprintf(pid, sizeof(pid), "%d\n", getpid());
+	write_file(CG_ROOT "/cgroup.procs", pid);
+	close(*cg);
+	*cg = -1;
+	rmdir(path);
+}
+
+FIXTURE_TEARDOWN(sec)
+{
+	close(self->s);
+	close(self->c);
+	close(self->lfd);
+	cg_leave(&self->cg, self->cg_path);
+}
+
+/* ---- cgroups and BPF programs, by hand ---- */
+
+/*
+ * Move this process into a new cgroup of its own (the sockets it makes
+ * from now on belong to it): its directory's descriptor, or -1 with the
+ * reason in *@why (cgroup2 not mounted on CG_ROOT, ...).
+ */
+static int cg_enter(char *path, size_t len, const char **why)
+{
+	struct statfs st;
+	char pid[16];
+	int fd;
+
+	*why = "no cgroup2 hierarchy on " CG_ROOT;
+	if (statfs(CG_ROOT, &st) || st.f_type != CGROUP2_SUPER_MAGIC)
+		return -1;
+	*why = "cannot make a cgroup";
+	snprintf(path, len, CG_ROOT "/xtcp_security.%d", getpid());
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -1;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(pid, sizeof(pid), "%d\n", getpid());
+	if (fd >= 0) {
+		char procs[96];
+
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
+		if (!write_file(procs, pid))
+			return fd;
+		close(fd);
+	}
+	rmdir(path);
+	return -1;
+}
+
+/* Enter a cgroup of the test's own (self->cg), or skip the test. */
+#define CG_ENTER_OR_SKIP() do {						\
+	const char *__why;						\
+									\
+	self->cg = cg_enter(self->cg_path, sizeof(self->cg_path), &__why); \
+	if (self->cg < 0)						\
+		SKIP(return, "%s", __why);				\
+} while (0)
+
+static int sys_bpf(int cmd, union bpf_attr *attr)
+{
+	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
+}
+
+#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), \
+	.src_reg = (s), .off = (o), .imm = (i) })
+/* r@d = @i */
+#define MOV_IMM(d, i)	INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
+/* *(u32 *)(r@d + @o) = r@s */
+#define STX_W(d, s, o)	INSN(BPF_STX | BPF_MEM | BPF_W, d, s, o, 0)
+#define EXIT()		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+
+/*
+ * Load program @insns (@n instructions) of @type, for attach type @at: its
+ * descriptor, or -1 (the verifier's log on stderr).
+ */
+static int prog_load(enum bpf_prog_type type, enum bpf_attach_type at,
+		     const struct bpf_insn *insns, unsigned int n)
+{
+	static char log[4096];
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = type;
+	attr.expected_attach_type = at;
+	attr.insns = (uintptr_t)insns;
+	attr.insn_cnt = n;
+	attr.license = (uintptr_t)"GPL";
+	fd = sys_bpf(BPF_PROG_LOAD, &attr);
+	if (fd >= 0)
+		return fd;
+	attr.log_buf = (uintptr_t)log;
+	attr.log_size = sizeof(log);
+	attr.log_level = 1;
+	fd = sys_bpf(BPF_PROG_LOAD, &attr);
+	fprintf(stderr, "# BPF_PROG_LOAD: %s\n%s", strerror(errno), log);
+	return fd;
+}
+
+/* Attach program @prog to cgroup @cg at @at: 0 or errno. */
+static int cg_attach(int cg, int prog, enum bpf_attach_type at)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.target_fd = cg;
+	attr.attach_bpf_fd = prog;
+	attr.attach_type = at;
+	return sys_bpf(BPF_PROG_ATTACH, &attr) ? errno : 0;
+}
+
+static int cg_detach(int cg, int prog, enum bpf_attach_type at)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.target_fd = cg;
+	attr.attach_bpf_fd = prog;
+	attr.attach_type = at;
+	return sys_bpf(BPF_PROG_DETACH, &attr) ? errno : 0;
+}
+
+/* ---- socket filters (SO_ATTACH_FILTER) ---- */
+
+/* Attach the classic BPF program @insns (@n instructions) to @fd: 0 or errno. */
+static int attach_filter(int fd, struct sock_filter *insns, unsigned short n)
+{
+	struct sock_fprog prog = { .len = n, .filter = insns };
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+			  sizeof(prog)) ? errno : 0;
+}
+
+static int detach_filter(int fd)
+{
+	int zero = 0;
+
+	return setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &zero,
+			  sizeof(zero)) ? errno : 0;
+}
+
+/*
+ * Data from @c to @s, whose segments something keeps from @s: it is
+ * neither read nor acknowledged, and @c retransmits it (RetransSegs moves
+ * within 5 s: TCP's RTO, or xtcp's first one of 1 s).
+ */
+static void expect_unacked(struct __test_metadata *_metadata, int proto,
+			   int c, int s)
+{
+	long retrans = mib(proto, "RetransSegs");
+	char buf[16];
+
+	ASSERT_LE(0, retrans);
+	ASSERT_EQ(5, send(c, "hello", 5, 0));
+	EXPECT_TRUE(WAIT_UNTIL(mib(proto, "RetransSegs") > retrans, 5000))
+		TH_LOG("no retransmission: the data got through");
+	EXPECT_EQ(5, ioc(c, SIOCOUTQ));
+	EXPECT_EQ(0, ioc(s, SIOCINQ));
+	EXPECT_EQ(-1, recv(s, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+}
+
+/*
+ * After expect_unacked(), once segments get through again: the next
+ * retransmission delivers the data, which is acknowledged.
+ */
+static void expect_delivered(struct __test_metadata *_metadata, int c, int s)
+{
+	char buf[16];
+
+	ASSERT_EQ(5, recv(s, buf, 5, MSG_WAITALL));
+	EXPECT_EQ(0, memcmp(buf, "hello", 5));
+	EXPECT_TRUE(WAIT_UNTIL(ioc(c, SIOCOUTQ) == 0, 10000));
+}
+
+/* A filter that drops every segment of the connected socket. */
+TEST_F(sec, filter_drop_all)
+{
+	struct sock_filter drop[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
+
+	ASSERT_EQ(0, attach_filter(self->s, drop, 1));
+	expect_unacked(_metadata, variant->proto, self->c, self->s);
+	ASSERT_EQ(0, detach_filter(self->s));
+	expect_delivered(_metadata, self->c, self->s);
+	/* and the connection carries data both ways as before */
+	ASSERT_EQ(3, send(self->s, "abc", 3, 0));
+	EXPECT_TRUE(WAIT_UNTIL(ioc(self->c, SIOCINQ) == 3, 5000));
+	EXPECT_TRUE(WAIT_UNTIL(ioc(self->s, SIOCOUTQ) == 0, 5000));
+}
+
+/*
+ * A filter that keeps only the first byte of each segment: the segment is
+ * trimmed to its header, not below it (sk_filter_trim_cap()), so what it
+ * acknowledges still counts while its data is gone. @s sends, and @c's ACK
+ * empties @s's send queue; @c sends, and its data never arrives, until
+ * the filter goes.
+ */
+TEST_F(sec, filter_trim_to_header)
+{
+	struct sock_filter one[] = { BPF_STMT(BPF_RET | BPF_K, 1) };
+	char buf[4];
+
+	ASSERT_EQ(0, attach_filter(self->s, one, 1));
+	ASSERT_EQ(3, send(self->s, "abc", 3, 0));
+	ASSERT_EQ(3, recv(self->c, buf, 3, MSG_WAITALL));
+	EXPECT_EQ(0, memcmp(buf, "abc", 3));
+	EXPECT_TRUE(WAIT_UNTIL(ioc(self->s, SIOCOUTQ) == 0, 5000))
+		TH_LOG("the ACK was dropped, not trimmed to its header");
+	expect_unacked(_metadata, variant->proto, self->c, self->s);
+	ASSERT_EQ(0, detach_filter(self->s));
+	expect_delivered(_metadata, self->c, self->s);
+}
+
+/* ---- IPsec policies ---- */
+
+/*
+ * Skip unless IPsec policies can be set: opening a NETLINK_XFRM socket
+ * loads xfrm_user, the key manager that compiles IP_XFRM_POLICY's and
+ * answers "ip xfrm".
+ */
+#define XFRM_OR_SKIP() do {						\
+	int __fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_XFRM); \
+									\
+	if (__fd < 0)							\
+		SKIP(return, "no IPsec key manager (xfrm_user): %s",	\
+		     strerror(errno));					\
+	close(__fd);							\
+} while (0)
+
+/* Give @fd a policy of its own for what comes in: @action; 0 or errno. */
+static int sock_policy_in(int fd, int action)
+{
+	struct xfrm_userpolicy_info pol;
+
+	memset(&pol, 0, sizeof(pol));
+	pol.sel.family = AF_INET;	/* any address, port, protocol */
+	pol.lft.soft_byte_limit = XFRM_INF;
+	pol.lft.hard_byte_limit = XFRM_INF;
+	pol.lft.soft_packet_limit = XFRM_INF;
+	pol.lft.hard_packet_limit = XFRM_INF;
+	pol.dir = XFRM_POLICY_IN;
+	pol.action = action;
+	return setsockopt(fd, IPPROTO_IP, IP_XFRM_POLICY, &pol,
+			  sizeof(pol)) ? errno : 0;
+}
+
+/* Remove @fd's own policies; 0 or errno. */
+static int sock_policy_clear(int fd)
+{
+	return setsockopt(fd, IPPROTO_IP, IP_XFRM_POLICY, NULL, 0) ? errno : 0;
+}
+
+/* The events of @fd (POLLOUT asked) within @ms: 0 if none. */
+static int wait_out(int fd, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+
+	return poll(&pfd, 1, ms) == 1 ? pfd.revents : 0;
+}
+
+/* A non-blocking connect() of @proto to 127.0.0.1:@port, in progress. */
+static int connect_nb(int proto, int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, proto);
+
+	if (fd >= 0 && connect_to(fd, "127.0.0.1", port) != EINPROGRESS) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A policy of the connected socket blocks its input: as filter_drop_all. */
+TEST_F(sec, xfrm_sock_policy_connected)
+{
+	XFRM_OR_SKIP();
+	ASSERT_EQ(0, sock_policy_in(self->s, XFRM_POLICY_BLOCK));
+	expect_unacked(_metadata, variant->proto, self->c, self->s);
+	ASSERT_EQ(0, sock_policy_clear(self->s));
+	expect_delivered(_metadata, self->c, self->s);
+}
+
+/*
+ * A listener's policy blocks its input: a SYN gets no SYN-ACK; once it is
+ * removed, the SYN's retransmission (1 s later, then 2 s) connects.
+ */
+TEST_F(sec, xfrm_sock_policy_listener)
+{
+	int fd, s;
+
+	XFRM_OR_SKIP();
+	ASSERT_EQ(0, sock_policy_in(self->lfd, XFRM_POLICY_BLOCK));
+	fd = connect_nb(variant->proto, PORT);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, wait_out(fd, 1500));
+	ASSERT_EQ(0, sock_policy_clear(self->lfd));
+	EXPECT_EQ(POLLOUT, wait_out(fd, 10000));
+	EXPECT_EQ(0, so_error(fd));
+	s = accept(self->lfd, NULL, NULL);
+	EXPECT_LE(0, s);
+	close(s);
+	close(fd);
+}
+
+/*
+ * The namespace's policy blocks all of the protocol's input: data on a
+ * connection is not acknowledged, a SYN to the listener gets no SYN-ACK
+ * and one to a closed port no RST. Once flushed, the data and the SYNs'
+ * retransmissions get through: connected, and refused. Packets that come
+ * in on "lo" skip the namespace's policies (disable_policy, on by default
+ * for a loopback device, marks each in IP's control block), so the test
+ * turns that off.
+ */
+TEST_F(sec, xfrm_netns_policy)
+{
+	int closed, open, s;
+
+	XFRM_OR_SKIP();
+	ASSERT_EQ(0, write_file("/proc/sys/net/ipv4/conf/lo/disable_policy",
+				"0\n"));
+	ASSERT_EQ(0, sh("ip xfrm policy add src 127.0.0.1/32 dst 127.0.0.1/32 proto %d dir in action block",
+			variant->proto));
+	expect_unacked(_metadata, variant->proto, self->c, self->s);
+	closed = connect_nb(variant->proto, PORT + 2);
+	ASSERT_LE(0, closed);
+	open = connect_nb(variant->proto, PORT);
+	ASSERT_LE(0, open);
+	EXPECT_EQ(0, wait_out(closed, 1500)) TH_LOG("the closed port answered");
+	EXPECT_EQ(0, wait_out(open, 0)) TH_LOG("the listener answered");
+
+	ASSERT_EQ(0, sh("ip xfrm policy flush"));
+	expect_delivered(_metadata, self->c, self->s);
+	EXPECT_NE(0, wait_out(closed, 10000));
+	EXPECT_EQ(ECONNREFUSED, so_error(closed));
+	EXPECT_EQ(POLLOUT, wait_out(open, 10000));
+	EXPECT_EQ(0, so_error(open));
+	s = accept(self->lfd, NULL, NULL);
+	EXPECT_LE(0, s);
+	close(s);
+	close(open);
+	close(closed);
+}
+
+/* ---- cgroup BPF ---- */
+
+/*
+ * A cgroup ingress program that drops everything, on the cgroup a new
+ * pair of sockets was made in: as filter_drop_all, until it is detached.
+ */
+TEST_F(sec, cgroup_ingress_drop)
+{
+	const struct bpf_insn drop[] = { MOV_IMM(0, 0), EXIT() };
+	int lfd, c, s, prog;
+
+	CG_ENTER_OR_SKIP();
+	lfd = listener(variant->proto, PORT + 1);
+	ASSERT_LE(0, lfd);
+	c = connect_pair(variant->proto, lfd, PORT + 1, &s);
+	ASSERT_LE(0, c);
+	prog = prog_load(BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS,
+			 drop, ARRAY_SIZE(drop));
+	ASSERT_LE(0, prog);
+	ASSERT_EQ(0, cg_attach(self->cg, prog, BPF_CGROUP_INET_INGRESS));
+	expect_unacked(_metadata, variant->proto, c, s);
+	ASSERT_EQ(0, cg_detach(self->cg, prog, BPF_CGROUP_INET_INGRESS));
+	expect_delivered(_metadata, c, s);
+	close(prog);
+	close(s);
+	close(c);
+	close(lfd);
+}
+
+XTCP_TEST_MAIN
