@@ -14,6 +14,12 @@
  *                     BPF_CGROUP_INET_INGRESS of the cgroup the sockets
  *                     were made in, returning 0: the same as a filter that
  *                     drops all (it runs in sk_filter() too).
+ *   cgroup connect    BPF_PROG_TYPE_CGROUP_SOCK_ADDR programs on
+ *                     BPF_CGROUP_INET4_CONNECT, run before connect() by
+ *                     struct proto's pre_connect: one returning 0 makes
+ *                     connect() fail with EPERM (and the socket connects
+ *                     once it is detached); one rewriting the port makes
+ *                     the connection go to the other port.
  *   IPsec policy      a policy of the socket's own (IP_XFRM_POLICY) that
  *                     blocks what comes in: on the connected socket, the
  *                     same as a filter that drops all; on a listener, no
@@ -107,7 +113,10 @@ static void timeouts(int fd, int ms)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
-/* A listener of @proto on 127.0.0.1:@port, backlog 8; -1 on failure. */
+/*
+ * A listener of @proto on 127.0.0.1:@port, backlog 8, accept() waiting
+ * 10 s at most; -1 on failure.
+ */
 static int listener(int proto, int port)
 {
 	struct sockaddr_in sin = addr4("127.0.0.1", port);
@@ -119,6 +128,7 @@ static int listener(int proto, int port)
 		close(fd);
 		return -1;
 	}
+	timeouts(fd, 10000);	/* accept() */
 	return fd;
 }
 
@@ -537,6 +547,81 @@ TEST_F(sec, cgroup_ingress_drop)
 	close(s);
 	close(c);
 	close(lfd);
+}
+
+
+/* Whether listener @lfd has a connection to accept: POLLIN, or 0. */
+static int queued(int lfd)
+{
+	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 1 ? pfd.revents : 0;
+}
+
+/* A connect4 program that refuses every connect(): EPERM, nothing sent. */
+TEST_F(sec, cgroup_connect_deny)
+{
+	const struct bpf_insn deny[] = { MOV_IMM(0, 0), EXIT() };
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd, s, prog;
+
+	CG_ENTER_OR_SKIP();
+	prog = prog_load(BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+			 BPF_CGROUP_INET4_CONNECT, deny, ARRAY_SIZE(deny));
+	ASSERT_LE(0, prog);
+	ASSERT_EQ(0, cg_attach(self->cg, prog, BPF_CGROUP_INET4_CONNECT));
+	fd = socket(AF_INET, SOCK_STREAM, variant->proto);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(EPERM, connect_to(fd, "127.0.0.1", PORT));
+	EXPECT_EQ(-1, getpeername(fd, (struct sockaddr *)&sin, &len));
+	EXPECT_EQ(ENOTCONN, errno);
+	EXPECT_EQ(0, local_port(fd));	/* no port taken */
+	EXPECT_EQ(0, queued(self->lfd));
+
+	ASSERT_EQ(0, cg_detach(self->cg, prog, BPF_CGROUP_INET4_CONNECT));
+	EXPECT_EQ(0, connect_to(fd, "127.0.0.1", PORT));
+	s = accept(self->lfd, NULL, NULL);
+	EXPECT_LE(0, s);
+	close(s);
+	close(fd);
+	close(prog);
+}
+
+/*
+ * A connect4 program that rewrites the destination port: connect() to
+ * PORT goes to the listener on PORT + 1 instead.
+ */
+TEST_F(sec, cgroup_connect_rewrite)
+{
+	const struct bpf_insn rewrite[] = {
+		MOV_IMM(2, htons(PORT + 1)),
+		STX_W(1, 2, offsetof(struct bpf_sock_addr, user_port)),
+		MOV_IMM(0, 1),
+		EXIT(),
+	};
+	int lfd, fd, s, prog;
+
+	CG_ENTER_OR_SKIP();
+	lfd = listener(variant->proto, PORT + 1);
+	ASSERT_LE(0, lfd);
+	prog = prog_load(BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+			 BPF_CGROUP_INET4_CONNECT, rewrite, ARRAY_SIZE(rewrite));
+	ASSERT_LE(0, prog);
+	ASSERT_EQ(0, cg_attach(self->cg, prog, BPF_CGROUP_INET4_CONNECT));
+	fd = socket(AF_INET, SOCK_STREAM, variant->proto);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, connect_to(fd, "127.0.0.1", PORT));
+	EXPECT_EQ(PORT + 1, peer_port(fd));
+	EXPECT_EQ(0, queued(self->lfd));
+	s = accept(lfd, NULL, NULL);
+	EXPECT_LE(0, s);
+	EXPECT_EQ(local_port(fd), peer_port(s));
+	close(s);
+	close(fd);
+	close(lfd);
+	ASSERT_EQ(0, cg_detach(self->cg, prog, BPF_CGROUP_INET4_CONNECT));
+	close(prog);
 }
 
 XTCP_TEST_MAIN
