@@ -20,6 +20,17 @@
  *                     connect() fail with EPERM (and the socket connects
  *                     once it is detached); one rewriting the port makes
  *                     the connection go to the other port.
+ *   LSM hooks         counted by BPF LSM programs (the "bpf" LSM is
+ *                     active on Debian's kernels): over a handshake, the
+ *                     socket_sock_rcv_skb hook once per segment received
+ *                     (in sk_filter()), inet_conn_established once (the
+ *                     client's SYN-ACK), sk_clone_security and sock_graft
+ *                     once (the child, and accept()). inet_conn_request
+ *                     and inet_csk_clone take TCP's struct request_sock,
+ *                     which xtcp has none of: once each for TCP, never for
+ *                     xtcp (the variants say so). No LSM in the guest
+ *                     refuses anything: these show where the hooks run,
+ *                     not what a policy would do there.
  *   IPsec policy      a policy of the socket's own (IP_XFRM_POLICY) that
  *                     blocks what comes in: on the connected socket, the
  *                     same as a filter that drops all; on a listener, no
@@ -50,6 +61,7 @@
 #include <stddef.h>
 #include <netinet/in.h>
 #include <linux/bpf.h>
+#include <linux/btf.h>
 #include <linux/filter.h>
 #include <linux/magic.h>
 #include <linux/netlink.h>
@@ -77,14 +89,21 @@ FIXTURE(sec) {
 
 FIXTURE_VARIANT(sec) {
 	int proto;
+	/*
+	 * inet_conn_request and inet_csk_clone hook calls per passive
+	 * open: both take a struct request_sock (protocol.rst)
+	 */
+	int reqsk_hooks;
 };
 
 FIXTURE_VARIANT_ADD(sec, tcp) {
 	.proto = IPPROTO_TCP,
+	.reqsk_hooks = 1,
 };
 
 FIXTURE_VARIANT_ADD(sec, xtcp) {
 	.proto = IPPROTO_XTCP,
+	.reqsk_hooks = 0,
 };
 
 /* Poll @cond every millisecond for up to @ms; its last value. */
@@ -244,16 +263,32 @@ static int sys_bpf(int cmd, union bpf_attr *attr)
 	.src_reg = (s), .off = (o), .imm = (i) })
 /* r@d = @i */
 #define MOV_IMM(d, i)	INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
+/* r@d = r@s */
+#define MOV_REG(d, s)	INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
+/* r@d += @i */
+#define ADD_IMM(d, i)	INSN(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
 /* *(u32 *)(r@d + @o) = r@s */
 #define STX_W(d, s, o)	INSN(BPF_STX | BPF_MEM | BPF_W, d, s, o, 0)
+/* *(u32 *)(r@d + @o) = @i */
+#define ST_W(d, o, i)	INSN(BPF_ST | BPF_MEM | BPF_W, d, 0, o, i)
+/* lock *(u64 *)(r@d + @o) += r@s */
+#define XADD_DW(d, s, o) INSN(BPF_STX | BPF_ATOMIC | BPF_DW, d, s, o, BPF_ADD)
+/* r@d = the map of descriptor @fd (two instructions) */
+#define LD_MAP(d, fd)	INSN(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, 0, fd), \
+			INSN(0, 0, 0, 0, 0)
+/* if r@d == @i goto +@o */
+#define JEQ_IMM(d, i, o) INSN(BPF_JMP | BPF_JEQ | BPF_K, d, 0, o, i)
+#define CALL(f)		INSN(BPF_JMP | BPF_CALL, 0, 0, 0, f)
 #define EXIT()		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
 /*
- * Load program @insns (@n instructions) of @type, for attach type @at: its
- * descriptor, or -1 (the verifier's log on stderr).
+ * Load program @insns (@n instructions) of @type, for attach type @at (and
+ * kernel function @btf_id, for tracing and LSM programs): its descriptor,
+ * or -1 (the verifier's log on stderr).
  */
-static int prog_load(enum bpf_prog_type type, enum bpf_attach_type at,
-		     const struct bpf_insn *insns, unsigned int n)
+static int prog_load_btf(enum bpf_prog_type type, enum bpf_attach_type at,
+			 int btf_id, const struct bpf_insn *insns,
+			 unsigned int n)
 {
 	static char log[4096];
 	union bpf_attr attr;
@@ -262,6 +297,7 @@ static int prog_load(enum bpf_prog_type type, enum bpf_attach_type at,
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_type = type;
 	attr.expected_attach_type = at;
+	attr.attach_btf_id = btf_id;
 	attr.insns = (uintptr_t)insns;
 	attr.insn_cnt = n;
 	attr.license = (uintptr_t)"GPL";
@@ -274,6 +310,12 @@ static int prog_load(enum bpf_prog_type type, enum bpf_attach_type at,
 	fd = sys_bpf(BPF_PROG_LOAD, &attr);
 	fprintf(stderr, "# BPF_PROG_LOAD: %s\n%s", strerror(errno), log);
 	return fd;
+}
+
+static int prog_load(enum bpf_prog_type type, enum bpf_attach_type at,
+		     const struct bpf_insn *insns, unsigned int n)
+{
+	return prog_load_btf(type, at, 0, insns, n);
 }
 
 /* Attach program @prog to cgroup @cg at @at: 0 or errno. */
@@ -622,6 +664,242 @@ TEST_F(sec, cgroup_connect_rewrite)
 	close(lfd);
 	ASSERT_EQ(0, cg_detach(self->cg, prog, BPF_CGROUP_INET4_CONNECT));
 	close(prog);
+}
+
+
+/* ---- LSM hooks ---- */
+
+#define BTF_VMLINUX	"/sys/kernel/btf/vmlinux"
+
+/*
+ * The id of function @name in the kernel's BTF (BTF_VMLINUX), or -1: a
+ * walk over the type section, each type's size from its kind
+ * (Documentation/bpf/btf.rst).
+ */
+static int btf_func_id(const char *name)
+{
+	static char *btf;
+	static size_t size;
+	const struct btf_header *hdr;
+	const char *p, *end, *strs;
+	int id;
+
+	if (!btf) {
+		int fd = open(BTF_VMLINUX, O_RDONLY | O_CLOEXEC);
+		struct stat st;
+		ssize_t n = 0;
+
+		if (fd < 0)
+			return -1;
+		if (!fstat(fd, &st) && st.st_size > (off_t)sizeof(*hdr))
+			btf = malloc(st.st_size);
+		/* sysfs gives a page per read() */
+		while (btf && size < (size_t)st.st_size &&
+		       (n = read(fd, btf + size, st.st_size - size)) > 0)
+			size += n;
+		close(fd);
+		if (!btf || size != (size_t)st.st_size) {
+			free(btf);
+			btf = NULL;
+			size = 0;
+			return -1;
+		}
+	}
+	hdr = (const struct btf_header *)btf;
+	if (hdr->magic != BTF_MAGIC ||
+	    hdr->hdr_len + hdr->type_off + hdr->type_len > size ||
+	    hdr->hdr_len + hdr->str_off + hdr->str_len > size)
+		return -1;
+	p = btf + hdr->hdr_len + hdr->type_off;
+	end = p + hdr->type_len;
+	strs = btf + hdr->hdr_len + hdr->str_off;
+	for (id = 1; p + sizeof(struct btf_type) <= end; id++) {
+		const struct btf_type *t = (const struct btf_type *)p;
+		unsigned int vlen = BTF_INFO_VLEN(t->info);
+
+		if (BTF_INFO_KIND(t->info) == BTF_KIND_FUNC &&
+		    t->name_off < hdr->str_len && !strcmp(strs + t->name_off, name))
+			return id;
+		p += sizeof(*t);
+		switch (BTF_INFO_KIND(t->info)) {
+		case BTF_KIND_INT:
+		case BTF_KIND_VAR:
+		case BTF_KIND_DECL_TAG:
+			p += 4;
+			break;
+		case BTF_KIND_ARRAY:
+			p += sizeof(struct btf_array);
+			break;
+		case BTF_KIND_STRUCT:
+		case BTF_KIND_UNION:
+			p += vlen * sizeof(struct btf_member);
+			break;
+		case BTF_KIND_ENUM:
+			p += vlen * sizeof(struct btf_enum);
+			break;
+		case BTF_KIND_FUNC_PROTO:
+			p += vlen * sizeof(struct btf_param);
+			break;
+		case BTF_KIND_DATASEC:
+			p += vlen * sizeof(struct btf_var_secinfo);
+			break;
+		case BTF_KIND_ENUM64:
+			p += vlen * sizeof(struct btf_enum64);
+			break;
+		default:	/* PTR, FWD, TYPEDEF, qualifiers, FUNC, FLOAT, TYPE_TAG */
+			break;
+		}
+	}
+	return -1;
+}
+
+/* The hooks counted, by their names in the kernel (bpf_lsm_<name>). */
+enum { H_RCV_SKB, H_ESTABLISHED, H_SK_CLONE, H_GRAFT, H_CONN_REQUEST,
+	H_CSK_CLONE, N_HOOKS };
+
+static const char * const hook_name[N_HOOKS] = {
+	[H_RCV_SKB]	 = "socket_sock_rcv_skb",
+	[H_ESTABLISHED]	 = "inet_conn_established",
+	[H_SK_CLONE]	 = "sk_clone_security",
+	[H_GRAFT]	 = "sock_graft",
+	[H_CONN_REQUEST] = "inet_conn_request",
+	[H_CSK_CLONE]	 = "inet_csk_clone",
+};
+
+/* A BPF LSM program on each hook, adding 1 to its slot of an array map. */
+struct lsm_count {
+	int map;
+	int prog[N_HOOKS];
+	int link[N_HOOKS];
+};
+
+/*
+ * Load and attach the counting programs: 0, or the reason they cannot be
+ * (no kernel BTF, or a hook missing from it) with *@skip set, or an errno
+ * (load or attach failed).
+ */
+static int lsm_count_start(struct lsm_count *lc, const char **skip)
+{
+	union bpf_attr attr;
+	char fn[64];
+	int i, id;
+
+	memset(lc, -1, sizeof(*lc));
+	*skip = NULL;
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_ARRAY;
+	attr.key_size = sizeof(__u32);
+	attr.value_size = sizeof(__u64);
+	attr.max_entries = N_HOOKS;
+	lc->map = sys_bpf(BPF_MAP_CREATE, &attr);
+	if (lc->map < 0)
+		return errno;
+	for (i = 0; i < N_HOOKS; i++) {
+		const struct bpf_insn count[] = {
+			ST_W(10, -4, i),		/* key = i */
+			LD_MAP(1, lc->map),
+			MOV_REG(2, 10),
+			ADD_IMM(2, -4),
+			CALL(BPF_FUNC_map_lookup_elem),
+			JEQ_IMM(0, 0, 2),
+			MOV_IMM(1, 1),
+			XADD_DW(0, 1, 0),		/* (*value)++ */
+			MOV_IMM(0, 0),			/* allow, if asked */
+			EXIT(),
+		};
+
+		snprintf(fn, sizeof(fn), "bpf_lsm_%s", hook_name[i]);
+		id = btf_func_id(fn);
+		if (id < 0) {
+			*skip = "no kernel BTF, or an LSM hook missing from it";
+			return 0;
+		}
+		lc->prog[i] = prog_load_btf(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, id,
+					    count, ARRAY_SIZE(count));
+		if (lc->prog[i] < 0)
+			return errno;
+		memset(&attr, 0, sizeof(attr));
+		attr.raw_tracepoint.prog_fd = lc->prog[i];
+		lc->link[i] = sys_bpf(BPF_RAW_TRACEPOINT_OPEN, &attr);
+		if (lc->link[i] < 0)
+			return errno;
+	}
+	return 0;
+}
+
+/* The count of every hook so far, into @n. */
+static void lsm_counts(const struct lsm_count *lc, long n[N_HOOKS])
+{
+	union bpf_attr attr;
+	__u64 val;
+	__u32 key;
+
+	for (key = 0; key < N_HOOKS; key++) {
+		memset(&attr, 0, sizeof(attr));
+		attr.map_fd = lc->map;
+		attr.key = (uintptr_t)&key;
+		attr.value = (uintptr_t)&val;
+		n[key] = sys_bpf(BPF_MAP_LOOKUP_ELEM, &attr) ? -1 : (long)val;
+	}
+}
+
+static void lsm_count_stop(struct lsm_count *lc)
+{
+	int i;
+
+	for (i = 0; i < N_HOOKS; i++) {
+		if (lc->link[i] >= 0)
+			close(lc->link[i]);
+		if (lc->prog[i] >= 0)
+			close(lc->prog[i]);
+	}
+	if (lc->map >= 0)
+		close(lc->map);
+}
+
+/*
+ * The LSM hooks of a handshake on loopback and of a data segment, counted
+ * (the guest does nothing else meanwhile): each segment received once
+ * through socket_sock_rcv_skb (the SYN and the final ACK by the listener,
+ * the SYN-ACK by the client, the data by the server), the client's
+ * connection established once (inet_conn_established, from the SYN-ACK),
+ * the server's child cloned once (sk_clone_security) and grafted onto its
+ * socket by accept() once (sock_graft). The two hooks of TCP's request_sock
+ * (inet_conn_request, inet_csk_clone) run once per passive open for TCP,
+ * never for xtcp.
+ */
+TEST_F(sec, lsm_hooks)
+{
+	long n0[N_HOOKS], n[N_HOOKS];
+	struct lsm_count lc;
+	const char *skip;
+	int c, s;
+	char buf[8];
+
+	ASSERT_EQ(0, lsm_count_start(&lc, &skip));
+	if (skip) {
+		lsm_count_stop(&lc);
+		SKIP(return, "%s", skip);
+	}
+	lsm_counts(&lc, n0);
+	c = connect_pair(variant->proto, self->lfd, PORT, &s);
+	ASSERT_LE(0, c);
+	lsm_counts(&lc, n);
+	EXPECT_EQ(3, n[H_RCV_SKB] - n0[H_RCV_SKB]);
+	EXPECT_EQ(1, n[H_ESTABLISHED] - n0[H_ESTABLISHED]);
+	EXPECT_EQ(1, n[H_SK_CLONE] - n0[H_SK_CLONE]);
+	EXPECT_EQ(1, n[H_GRAFT] - n0[H_GRAFT]);
+	EXPECT_EQ(variant->reqsk_hooks, n[H_CONN_REQUEST] - n0[H_CONN_REQUEST]);
+	EXPECT_EQ(variant->reqsk_hooks, n[H_CSK_CLONE] - n0[H_CSK_CLONE]);
+
+	ASSERT_EQ(5, send(c, "hello", 5, 0));
+	ASSERT_EQ(5, recv(s, buf, 5, MSG_WAITALL));
+	lsm_counts(&lc, n0);
+	EXPECT_LE(1, n0[H_RCV_SKB] - n[H_RCV_SKB]);
+	EXPECT_EQ(0, n0[H_ESTABLISHED] - n[H_ESTABLISHED]);
+	close(s);
+	close(c);
+	lsm_count_stop(&lc);
 }
 
 XTCP_TEST_MAIN

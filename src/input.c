@@ -18,6 +18,7 @@
  */
 
 #include <linux/filter.h>
+#include <linux/security.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 #include <net/ip.h>
@@ -97,6 +98,8 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		xs->rcv_wscale = 0;
 	}
 	if (h->flags & XTCP_ACK) {
+		/* the LSM labels the connection from the SYN-ACK, as TCP's */
+		security_inet_conn_established(sk, skb);
 		xtcp_establish(sk, h, true);
 		return;
 	}

@@ -15,6 +15,7 @@
 
 #include <linux/ktime.h>
 #include <linux/random.h>
+#include <linux/security.h>
 #include <linux/siphash.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
@@ -484,30 +485,44 @@ int xtcp_retransmit_head(struct sock *sk)
 	return err;
 }
 
-/* Route for a reply from @saddr to @daddr, sent as @sk. */
-static struct rtable *xtcp_route_reply(struct net *net, const struct sock *sk,
-				       __be32 saddr, __be32 daddr,
-				       const struct xtcp_hdr *h)
+/*
+ * Route for a reply from @saddr to @daddr, sent as @sk, answering segment
+ * @in (or NULL). The flow is classified for the LSM (its secid, which IPsec
+ * policy lookups match) as TCP's are: from the segment answered, as
+ * ip_send_unicast_reply() does, else from the socket, as for TCP's own
+ * segments (ip_route_connect(), ip_route_output_ports()); a SYN-ACK, from
+ * the listener, where TCP's comes from its request_sock (the listener's
+ * secid, unless the LSM labels the peer: see protocol.rst).
+ */
+static struct rtable *xtcp_route_reply(struct net *net, struct sock *sk,
+				       struct sk_buff *in, __be32 saddr,
+				       __be32 daddr, const struct xtcp_hdr *h)
 {
 	struct flowi4 fl4;
 
 	flowi4_init_output(&fl4, sk->sk_bound_dev_if, READ_ONCE(sk->sk_mark),
 			   0, RT_SCOPE_UNIVERSE, xtcp_proto, 0, daddr, saddr,
 			   htons(h->dport), htons(h->sport), sk->sk_uid);
+	if (in)
+		security_skb_classify_flow(in, flowi4_to_flowi_common(&fl4));
+	else
+		security_sk_classify_flow(sk, flowi4_to_flowi_common(&fl4));
 	return ip_route_output_flow(net, &fl4, sk);
 }
 
 /*
  * Send @h from @saddr to @daddr as socket @sk (a listener or ctl_sk), on
- * behalf of something in @state (traced with a RST).
+ * behalf of something in @state (traced with a RST), in answer to segment
+ * @in or NULL.
  */
-static int xtcp_send_as(struct net *net, const struct sock *sk, __be32 saddr,
-			__be32 daddr, const struct xtcp_hdr *h, int state)
+static int xtcp_send_as(struct net *net, struct sock *sk, struct sk_buff *in,
+			__be32 saddr, __be32 daddr, const struct xtcp_hdr *h,
+			int state)
 {
 	struct sk_buff *skb;
 	struct rtable *rt;
 
-	rt = xtcp_route_reply(net, sk, saddr, daddr, h);
+	rt = xtcp_route_reply(net, sk, in, saddr, daddr, h);
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
 	skb = xtcp_make_seg(h, saddr, daddr);
@@ -545,13 +560,14 @@ int xtcp_send_synack(struct xtcp_req *req)
 
 	lockdep_assert_held(&xtcp_sk(req->listener)->queue_lock);
 
-	return xtcp_send_as(sock_net(req->listener), req->listener,
+	return xtcp_send_as(sock_net(req->listener), req->listener, NULL,
 			    req->laddr, req->raddr, &h, TCP_SYN_RECV);
 }
 
 /**
  * xtcp_send_reply() - send a segment that belongs to no socket
  * @net: namespace
+ * @in: the segment it answers, or NULL
  * @saddr: its source address (ours)
  * @daddr: its destination
  * @h: header, ports from our side
@@ -560,10 +576,11 @@ int xtcp_send_synack(struct xtcp_req *req)
  *
  * Goes out through the namespace's control socket.
  */
-void xtcp_send_reply(struct net *net, __be32 saddr, __be32 daddr,
-		     const struct xtcp_hdr *h, int state)
+void xtcp_send_reply(struct net *net, struct sk_buff *in, __be32 saddr,
+		     __be32 daddr, const struct xtcp_hdr *h, int state)
 {
-	xtcp_send_as(net, xtcp_pernet(net)->ctl_sk, saddr, daddr, h, state);
+	xtcp_send_as(net, xtcp_pernet(net)->ctl_sk, in, saddr, daddr, h,
+		     state);
 }
 
 /**
@@ -581,5 +598,5 @@ void xtcp_send_rst_reply(struct net *net, struct sk_buff *skb, int state)
 	struct xtcp_hdr rst;
 
 	if (xtcp_rst_reply(&cb->h, cb->len, &rst))
-		xtcp_send_reply(net, iph->daddr, iph->saddr, &rst, state);
+		xtcp_send_reply(net, skb, iph->daddr, iph->saddr, &rst, state);
 }

@@ -172,8 +172,11 @@ close:
 	xtcp_done(sk, 0);
 }
 
-/* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> from a TIME_WAIT entry. */
-static void xtcp_tw_send_ack(struct xtcp_tw *tw)
+/*
+ * <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> from a TIME_WAIT entry, in answer to
+ * segment @in.
+ */
+static void xtcp_tw_send_ack(struct xtcp_tw *tw, struct sk_buff *in)
 {
 	struct xtcp_hdr h = {
 		.sport = ntohs(tw->lport),
@@ -184,7 +187,7 @@ static void xtcp_tw_send_ack(struct xtcp_tw *tw)
 		.window = tw->window,
 	};
 
-	xtcp_send_reply(read_pnet(&tw->net), tw->laddr, tw->raddr, &h,
+	xtcp_send_reply(read_pnet(&tw->net), in, tw->laddr, tw->raddr, &h,
 			TCP_TIME_WAIT);
 }
 
@@ -200,7 +203,7 @@ static void xtcp_tw_send_ack(struct xtcp_tw *tw)
  * Return: true if the segment is a SYN that ended the entry and should go
  * on to a listener; false if it was dealt with here.
  */
-bool xtcp_tw_rcv(struct xtcp_tw *tw, const struct sk_buff *skb,
+bool xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb,
 		 const struct xtcp_hdr *h)
 {
 	u32 len = skb->len - h->hdr_len;
@@ -221,7 +224,7 @@ bool xtcp_tw_rcv(struct xtcp_tw *tw, const struct sk_buff *skb,
 	}
 	if (h->flags & XTCP_ACK)
 		xtcp_tw_arm(tw);		/* a retransmitted FIN, ... */
-	xtcp_tw_send_ack(tw);
+	xtcp_tw_send_ack(tw, skb);
 	return false;
 }
 
