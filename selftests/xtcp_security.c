@@ -9,7 +9,10 @@
  *                     peer retransmit, the data unacknowledged, until it
  *                     is detached; one that keeps a single byte trims a
  *                     segment to its header, never below (its ACK still
- *                     counts, its data does not). tcp_filter().
+ *                     counts, its data does not); one that keeps the
+ *                     header and 3 bytes lets the data through 3 bytes at
+ *                     a time, each retransmission starting where the last
+ *                     one's bytes were taken. tcp_filter().
  *   cgroup ingress    a BPF_PROG_TYPE_CGROUP_SKB program on
  *                     BPF_CGROUP_INET_INGRESS of the cgroup the sockets
  *                     were made in, returning 0: the same as a filter that
@@ -430,6 +433,65 @@ TEST_F(sec, filter_trim_to_header)
 	expect_unacked(_metadata, variant->proto, self->c, self->s);
 	ASSERT_EQ(0, detach_filter(self->s));
 	expect_delivered(_metadata, self->c, self->s);
+}
+
+/*
+ * A byte from @c to @s, read and acknowledged: a round trip timed on a
+ * segment sent once, which sets the retransmission timeout to the
+ * estimate again (RFC 6298; backed off until then, Karn's rule).
+ */
+static void rtt_sample(struct __test_metadata *_metadata, int c, int s)
+{
+	char b;
+
+	ASSERT_EQ(1, send(c, "x", 1, 0));
+	ASSERT_EQ(1, recv(s, &b, 1, 0));
+	ASSERT_TRUE(WAIT_UNTIL(ioc(c, SIOCOUTQ) == 0, 5000));
+}
+
+/*
+ * A filter that keeps the header and the first 3 bytes of data of each
+ * segment (data offset from the header's 13th byte): 10 bytes sent in one
+ * segment arrive 3, 3, 3 and 1 at a time, whole and in order, since each
+ * retransmission starts at what is still unacknowledged (TCP's
+ * tcp_retransmit_skb() trims the acknowledged head; resending the segment
+ * from its first byte would give the filter's 3 old bytes every time).
+ * Then 5000 bytes, 2000 at a time: xtcp's segment holds them in pages.
+ * Each part starts from a fresh round-trip sample, so that the backed-off
+ * timeouts of three retransmissions stay within the test's 10 s.
+ */
+TEST_F(sec, filter_keep_part)
+{
+	struct sock_filter keep[] = {
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 12),	/* data offset << 4 */
+		BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 2),
+		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x3c),	/* header bytes */
+		BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 3),	/* data bytes kept */
+		BPF_STMT(BPF_RET | BPF_A, 0),
+	};
+	long retrans = mib(variant->proto, "RetransSegs");
+	enum { BIG = 5000 };
+	char buf[16], big[BIG], got[BIG];
+	int i;
+
+	rtt_sample(_metadata, self->c, self->s);
+	ASSERT_EQ(0, attach_filter(self->s, keep, ARRAY_SIZE(keep)));
+	ASSERT_EQ(10, send(self->c, "0123456789", 10, 0));
+	ASSERT_EQ(10, recv(self->s, buf, 10, MSG_WAITALL));
+	EXPECT_EQ(0, memcmp(buf, "0123456789", 10));
+	EXPECT_LE(3, mib(variant->proto, "RetransSegs") - retrans);
+	EXPECT_TRUE(WAIT_UNTIL(ioc(self->c, SIOCOUTQ) == 0, 5000));
+
+	ASSERT_EQ(0, detach_filter(self->s));
+	rtt_sample(_metadata, self->c, self->s);
+	keep[3].k = 2000;
+	ASSERT_EQ(0, attach_filter(self->s, keep, ARRAY_SIZE(keep)));
+	for (i = 0; i < BIG; i++)
+		big[i] = i * 7 + i / 251;
+	ASSERT_EQ(BIG, send(self->c, big, BIG, 0));
+	ASSERT_EQ(BIG, recv(self->s, got, BIG, MSG_WAITALL));
+	EXPECT_EQ(0, memcmp(big, got, BIG));
+	EXPECT_TRUE(WAIT_UNTIL(ioc(self->c, SIOCOUTQ) == 0, 5000));
 }
 
 /* ---- IPsec policies ---- */

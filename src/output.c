@@ -204,28 +204,43 @@ void xtcp_send_probe(struct sock *sk)
  * Send the data segment @skb of the write queue (it stays queued until
  * acknowledged): a clone with the header in front, or a copy if an earlier
  * transmission of it is still on its way (the header room is shared).
+ * What of it the peer has acknowledged already is not sent again: the
+ * segment starts at SND.UNA, as tcp_retransmit_skb() trims its head, so a
+ * receiver that takes only the first bytes of each segment (a socket
+ * filter that trims, sk_filter_trim_cap()) gets new ones every time.
  */
 static int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	u32 snd_una = xtcp_sk(sk)->snd_una;
+	u32 acked = xtcp_seq_before(cb->seq, snd_una) ? snd_una - cb->seq : 0;
 	struct xtcp_hdr h = {
 		.sport = ntohs(inet->inet_sport),
 		.dport = ntohs(inet->inet_dport),
-		.seq = cb->seq,
+		.seq = cb->seq + acked,
 		.ack = xtcp_sk(sk)->rcv_nxt,
 		.flags = XTCP_ACK | (cb->psh ? XTCP_PSH : 0) |
 			 (cb->fin ? XTCP_FIN : 0),
 		.window = xtcp_window_field(sk, XTCP_ACK),
 	};
+	__wsum csum = cb->csum;
+	unsigned int hlen, len;
 	u8 hdr[XTCP_HDR_MAX];
 	struct sk_buff *c;
-	unsigned int hlen;
 
 	c = skb_cloned(skb) ? pskb_copy(skb, GFP_ATOMIC) :
 			      skb_clone(skb, GFP_ATOMIC);
 	if (!c)
 		return -ENOBUFS;
+	if (acked) {	/* at most the data: a segment wholly acked is freed */
+		if (!pskb_pull(c, acked)) {
+			kfree_skb(c);
+			return -ENOBUFS;
+		}
+		csum = skb_checksum(c, 0, c->len, 0);
+	}
+	len = c->len;
 	hlen = xtcp_build_hdr(hdr, &h);
 	memcpy(skb_push(c, hlen), hdr, hlen);
 	skb_reset_transport_header(c);
@@ -233,11 +248,10 @@ static int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb)
 	tcp_hdr(c)->check = csum_tcpudp_magic(inet->inet_saddr,
 					      inet->inet_daddr, c->len,
 					      xtcp_proto,
-					      csum_partial(c->data, hlen,
-							   cb->csum));
+					      csum_partial(c->data, hlen, csum));
 	c->ip_summed = CHECKSUM_NONE;
 	skb_set_owner_w(c, sk);
-	trace_xtcp_seg_send(inet->inet_saddr, inet->inet_daddr, &h, skb->len);
+	trace_xtcp_seg_send(inet->inet_saddr, inet->inet_daddr, &h, len);
 	return xtcp_ip_xmit(sk, c);
 }
 
