@@ -9,6 +9,7 @@
 #define _XTCP_COMPAT_H
 
 #include <linux/version.h>
+#include <linux/bpf-cgroup.h>
 #include <linux/sysctl.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
@@ -81,6 +82,21 @@ xtcp_register_net_sysctl(struct net *net, const char *path,
 	return register_net_sysctl_sz(net, path, table, n);
 #else
 	return register_net_sysctl(net, path, table);
+#endif
+}
+
+/*
+ * The cgroup BPF connect4 programs: 6.7 ("bpf: Propagate modified uaddrlen
+ * from cgroup sockaddr programs") gave BPF_CGROUP_RUN_PROG_INET4_CONNECT()
+ * the address length, which a program may change.
+ */
+static inline int xtcp_bpf_inet4_connect(struct sock *sk,
+					 struct sockaddr *uaddr, int addr_len)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	return BPF_CGROUP_RUN_PROG_INET4_CONNECT(sk, uaddr, &addr_len);
+#else
+	return BPF_CGROUP_RUN_PROG_INET4_CONNECT(sk, uaddr);
 #endif
 }
 

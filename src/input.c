@@ -17,11 +17,14 @@
  * Lookup order: connection, TIME_WAIT entry, half-open entry, listener.
  */
 
+#include <linux/filter.h>
+#include <linux/security.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 #include <net/ip.h>
 #include <net/checksum.h>
 #include <net/tcp_states.h>
+#include <net/xfrm.h>
 
 #include "xtcp.h"
 #include "seq.h"
@@ -95,6 +98,8 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		xs->rcv_wscale = 0;
 	}
 	if (h->flags & XTCP_ACK) {
+		/* the LSM labels the connection from the SYN-ACK, as TCP's */
+		security_inet_conn_established(sk, skb);
 		xtcp_establish(sk, h, true);
 		return;
 	}
@@ -726,10 +731,14 @@ int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 	return xtcp_rcv_state_process(sk, skb);
 }
 
-/* Check and parse the header into XTCP_SKB_CB(); false if malformed. */
-static bool xtcp_parse(struct net *net, struct sk_buff *skb)
+/*
+ * Check the header and parse it into @h; false if malformed. Not into
+ * XTCP_SKB_CB() yet: skb->cb is still IP's control block, which the IPsec
+ * policy check reads (xtcp_sk_accepts()).
+ */
+static bool xtcp_parse(struct net *net, struct sk_buff *skb,
+		       struct xtcp_hdr *h)
 {
-	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	const struct tcphdr *th;
 
 	if (!pskb_may_pull(skb, sizeof(struct tcphdr)))
@@ -744,12 +753,56 @@ static bool xtcp_parse(struct net *net, struct sk_buff *skb)
 		goto bad;
 	}
 	/* the header is linear now: pskb_may_pull() above */
-	if (xtcp_parse_hdr(skb->data, th->doff * 4, &cb->h) != XTCP_PARSE_OK)
+	if (xtcp_parse_hdr(skb->data, th->doff * 4, h) != XTCP_PARSE_OK)
 		goto bad;
-	cb->len = skb->len - cb->h.hdr_len;
 	return true;
 bad:
 	XTCP_INC_STATS(net, XTCP_MIB_INERRS);
+	return false;
+}
+
+/*
+ * The parsed header @h into XTCP_SKB_CB(@skb), with the length of the data
+ * that follows it (what a socket filter left). IP's control block is gone
+ * from here on.
+ */
+static void xtcp_fill_cb(struct sk_buff *skb, const struct xtcp_hdr *h)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+	cb->h = *h;
+	cb->len = skb->len - h->hdr_len;
+}
+
+/*
+ * What a segment passes before it reaches socket @sk (a connection, or the
+ * listener of a SYN or of a half-open entry's final ACK), in
+ * tcp_v4_rcv()'s order:
+ *   - the inbound IPsec policy, the socket's own (IP_XFRM_POLICY) or the
+ *     namespace's: xfrm4_policy_check(), which reads IP's control block
+ *     (xtcp's protocol is registered with no_policy, so IP leaves this to
+ *     us, as it does for TCP and UDP);
+ *   - netfilter's conntrack reference dropped (nf_reset_ct()): the segment
+ *     may wait on a queue for long;
+ *   - the socket's filter, sk_filter_trim_cap(): an SO_ATTACH_FILTER
+ *     program, cgroup ingress BPF and the LSM's socket_sock_rcv_skb hook,
+ *     any of which may drop the segment; a program may also trim it, but
+ *     never below its header (tcp_filter()'s rule).
+ * Then the header goes into XTCP_SKB_CB(), with the length the filter left.
+ * False if the segment is to be dropped (counted in the socket's drops).
+ */
+static bool xtcp_sk_accepts(struct sock *sk, struct sk_buff *skb,
+			    const struct xtcp_hdr *h)
+{
+	if (!xfrm4_policy_check(sk, XFRM_POLICY_IN, skb))
+		goto drop;
+	nf_reset_ct(skb);
+	if (sk_filter_trim_cap(sk, skb, h->hdr_len))
+		goto drop;
+	xtcp_fill_cb(skb, h);
+	return true;
+drop:
+	sk_drops_add(sk, skb);
 	return false;
 }
 
@@ -791,61 +844,72 @@ static void xtcp_rcv_established(struct sock *sk, struct sk_buff *skb)
  * bad checksum over the pseudo-header with xtcp's protocol number
  * (InCsumErrors and InErrs, as Linux TCP counts them), then finds what it
  * belongs to: a connection, a TIME_WAIT entry, a half-open entry, a
- * listener, or nothing (answered with RST).
+ * listener, or nothing (answered with RST). What goes to a socket passes
+ * that socket's checks first (xtcp_sk_accepts()); what goes to a TIME_WAIT
+ * entry or to nothing, the namespace's IPsec policy, as tcp_v4_rcv().
  *
  * Return: 0 (the packet is always consumed).
  */
 int xtcp_v4_rcv(struct sk_buff *skb)
 {
 	struct net *net = dev_net(skb->dev);
-	const struct iphdr *iph;
-	const struct xtcp_hdr *h;
+	__be16 sport, dport;
+	__be32 saddr, daddr;
 	struct xtcp_req *req;
+	struct xtcp_hdr h;
 	struct xtcp_tw *tw;
 	struct sock *sk;
 
 	if (skb->pkt_type != PACKET_HOST)
 		goto discard;
 	XTCP_INC_STATS(net, XTCP_MIB_INSEGS);
-	if (!xtcp_parse(net, skb))
+	if (!xtcp_parse(net, skb, &h))
 		goto discard;
-	iph = ip_hdr(skb);
-	h = &XTCP_SKB_CB(skb)->h;
-	trace_xtcp_seg_recv(iph->saddr, iph->daddr, h, XTCP_SKB_CB(skb)->len);
+	/* a filter may move the headers: the keys are kept apart */
+	saddr = ip_hdr(skb)->saddr;
+	daddr = ip_hdr(skb)->daddr;
+	sport = htons(h.sport);
+	dport = htons(h.dport);
+	trace_xtcp_seg_recv(saddr, daddr, &h, skb->len - h.hdr_len);
 
-	sk = xtcp_lookup_established(net, iph->saddr, htons(h->sport),
-				     iph->daddr, htons(h->dport));
+	sk = xtcp_lookup_established(net, saddr, sport, daddr, dport);
 	if (sk) {
-		xtcp_rcv_established(sk, skb);
+		if (xtcp_sk_accepts(sk, skb, &h))
+			xtcp_rcv_established(sk, skb);
+		else
+			kfree_skb(skb);
 		sock_put(sk);
 		return 0;
 	}
-	tw = xtcp_lookup_tw(net, iph->saddr, htons(h->sport), iph->daddr,
-			    htons(h->dport));
+	tw = xtcp_lookup_tw(net, saddr, sport, daddr, dport);
 	if (tw) {
-		bool reopen = xtcp_tw_rcv(tw, skb);
+		bool reopen = xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb) &&
+			      xtcp_tw_rcv(tw, skb, &h);
 
 		xtcp_tw_put(tw);
 		if (!reopen)
 			goto discard;
 	}
-	req = xtcp_lookup_req(net, iph->saddr, htons(h->sport), iph->daddr,
-			      htons(h->dport));
+	req = xtcp_lookup_req(net, saddr, sport, daddr, dport);
 	if (req) {
-		bool consumed = xtcp_req_rcv(req, skb);
+		bool consumed = xtcp_sk_accepts(req->listener, skb, &h) &&
+				xtcp_req_rcv(req, skb);
 
 		xtcp_req_put(req);
 		if (consumed)
 			return 0;
 		goto discard;
 	}
-	sk = xtcp_lookup_listener(net, iph->daddr, htons(h->dport),
-				  inet_iif(skb));
+	sk = xtcp_lookup_listener(net, daddr, dport, inet_iif(skb));
 	if (sk) {
-		xtcp_conn_request(sk, skb);
+		if (xtcp_sk_accepts(sk, skb, &h))
+			xtcp_conn_request(sk, skb);
 		sock_put(sk);
 		goto discard;
 	}
+	if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb))
+		goto discard;
+	xtcp_fill_cb(skb, &h);
 	xtcp_send_rst_reply(net, skb, TCP_CLOSE);
 discard:
 	kfree_skb(skb);

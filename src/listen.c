@@ -13,6 +13,7 @@
  * Both change under the listener's queue_lock only (see xtcp.h).
  */
 
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/sched/signal.h>
 #include <net/inet_common.h>
@@ -151,11 +152,15 @@ void xtcp_conn_request(struct sock *sk, struct sk_buff *skb)
 	if (!(h->flags & XTCP_SYN))
 		return;
 
-	/* the route back gives the MSS we announce */
+	/*
+	 * the route back gives the MSS we announce; its flow classified for
+	 * the LSM as the SYN-ACK's will be (xtcp_route_reply())
+	 */
 	flowi4_init_output(&fl4, sk->sk_bound_dev_if, READ_ONCE(sk->sk_mark),
 			   0, RT_SCOPE_UNIVERSE, xtcp_proto, 0, iph->saddr,
 			   iph->daddr, htons(h->sport), htons(h->dport),
 			   sk->sk_uid);
+	security_sk_classify_flow(sk, flowi4_to_flowi_common(&fl4));
 	rt = ip_route_output_flow(net, &fl4, sk);
 	if (IS_ERR(rt))
 		return;
@@ -558,7 +563,7 @@ void xtcp_listen_stop(struct sock *sk)
 			xtcp_req_put(req);
 		xtcp_trace_req(req, TCP_SYN_RECV, TCP_CLOSE);
 		local_bh_disable();
-		xtcp_send_reply(net, req->laddr, req->raddr, &rst,
+		xtcp_send_reply(net, NULL, req->laddr, req->raddr, &rst,
 				TCP_SYN_RECV);
 		local_bh_enable();
 		xtcp_req_unhash(net, req);

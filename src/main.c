@@ -38,8 +38,13 @@ static struct inet_protosw xtcp_protosw = {
 	.flags		= 0,		/* not permanent: we unregister */
 };
 
+/*
+ * no_policy: the inbound IPsec policy check is xtcp_v4_rcv()'s, with the
+ * socket a segment is for (as TCP's and UDP's), not IP's, which knows none.
+ */
 static const struct net_protocol xtcp_net_protocol = {
 	.handler	= xtcp_v4_rcv,
+	.no_policy	= 1,
 };
 
 static int __init xtcp_init(void)

@@ -15,6 +15,7 @@
 
 #include <linux/ktime.h>
 #include <linux/random.h>
+#include <linux/security.h>
 #include <linux/siphash.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
@@ -203,28 +204,43 @@ void xtcp_send_probe(struct sock *sk)
  * Send the data segment @skb of the write queue (it stays queued until
  * acknowledged): a clone with the header in front, or a copy if an earlier
  * transmission of it is still on its way (the header room is shared).
+ * What of it the peer has acknowledged already is not sent again: the
+ * segment starts at SND.UNA, as tcp_retransmit_skb() trims its head, so a
+ * receiver that takes only the first bytes of each segment (a socket
+ * filter that trims, sk_filter_trim_cap()) gets new ones every time.
  */
 static int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	u32 snd_una = xtcp_sk(sk)->snd_una;
+	u32 acked = xtcp_seq_before(cb->seq, snd_una) ? snd_una - cb->seq : 0;
 	struct xtcp_hdr h = {
 		.sport = ntohs(inet->inet_sport),
 		.dport = ntohs(inet->inet_dport),
-		.seq = cb->seq,
+		.seq = cb->seq + acked,
 		.ack = xtcp_sk(sk)->rcv_nxt,
 		.flags = XTCP_ACK | (cb->psh ? XTCP_PSH : 0) |
 			 (cb->fin ? XTCP_FIN : 0),
 		.window = xtcp_window_field(sk, XTCP_ACK),
 	};
+	__wsum csum = cb->csum;
+	unsigned int hlen, len;
 	u8 hdr[XTCP_HDR_MAX];
 	struct sk_buff *c;
-	unsigned int hlen;
 
 	c = skb_cloned(skb) ? pskb_copy(skb, GFP_ATOMIC) :
 			      skb_clone(skb, GFP_ATOMIC);
 	if (!c)
 		return -ENOBUFS;
+	if (acked) {	/* at most the data: a segment wholly acked is freed */
+		if (!pskb_pull(c, acked)) {
+			kfree_skb(c);
+			return -ENOBUFS;
+		}
+		csum = skb_checksum(c, 0, c->len, 0);
+	}
+	len = c->len;
 	hlen = xtcp_build_hdr(hdr, &h);
 	memcpy(skb_push(c, hlen), hdr, hlen);
 	skb_reset_transport_header(c);
@@ -232,11 +248,10 @@ static int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb)
 	tcp_hdr(c)->check = csum_tcpudp_magic(inet->inet_saddr,
 					      inet->inet_daddr, c->len,
 					      xtcp_proto,
-					      csum_partial(c->data, hlen,
-							   cb->csum));
+					      csum_partial(c->data, hlen, csum));
 	c->ip_summed = CHECKSUM_NONE;
 	skb_set_owner_w(c, sk);
-	trace_xtcp_seg_send(inet->inet_saddr, inet->inet_daddr, &h, skb->len);
+	trace_xtcp_seg_send(inet->inet_saddr, inet->inet_daddr, &h, len);
 	return xtcp_ip_xmit(sk, c);
 }
 
@@ -484,30 +499,44 @@ int xtcp_retransmit_head(struct sock *sk)
 	return err;
 }
 
-/* Route for a reply from @saddr to @daddr, sent as @sk. */
-static struct rtable *xtcp_route_reply(struct net *net, const struct sock *sk,
-				       __be32 saddr, __be32 daddr,
-				       const struct xtcp_hdr *h)
+/*
+ * Route for a reply from @saddr to @daddr, sent as @sk, answering segment
+ * @in (or NULL). The flow is classified for the LSM (its secid, which IPsec
+ * policy lookups match) as TCP's are: from the segment answered, as
+ * ip_send_unicast_reply() does, else from the socket, as for TCP's own
+ * segments (ip_route_connect(), ip_route_output_ports()); a SYN-ACK, from
+ * the listener, where TCP's comes from its request_sock (the listener's
+ * secid, unless the LSM labels the peer: see protocol.rst).
+ */
+static struct rtable *xtcp_route_reply(struct net *net, struct sock *sk,
+				       struct sk_buff *in, __be32 saddr,
+				       __be32 daddr, const struct xtcp_hdr *h)
 {
 	struct flowi4 fl4;
 
 	flowi4_init_output(&fl4, sk->sk_bound_dev_if, READ_ONCE(sk->sk_mark),
 			   0, RT_SCOPE_UNIVERSE, xtcp_proto, 0, daddr, saddr,
 			   htons(h->dport), htons(h->sport), sk->sk_uid);
+	if (in)
+		security_skb_classify_flow(in, flowi4_to_flowi_common(&fl4));
+	else
+		security_sk_classify_flow(sk, flowi4_to_flowi_common(&fl4));
 	return ip_route_output_flow(net, &fl4, sk);
 }
 
 /*
  * Send @h from @saddr to @daddr as socket @sk (a listener or ctl_sk), on
- * behalf of something in @state (traced with a RST).
+ * behalf of something in @state (traced with a RST), in answer to segment
+ * @in or NULL.
  */
-static int xtcp_send_as(struct net *net, const struct sock *sk, __be32 saddr,
-			__be32 daddr, const struct xtcp_hdr *h, int state)
+static int xtcp_send_as(struct net *net, struct sock *sk, struct sk_buff *in,
+			__be32 saddr, __be32 daddr, const struct xtcp_hdr *h,
+			int state)
 {
 	struct sk_buff *skb;
 	struct rtable *rt;
 
-	rt = xtcp_route_reply(net, sk, saddr, daddr, h);
+	rt = xtcp_route_reply(net, sk, in, saddr, daddr, h);
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
 	skb = xtcp_make_seg(h, saddr, daddr);
@@ -545,13 +574,14 @@ int xtcp_send_synack(struct xtcp_req *req)
 
 	lockdep_assert_held(&xtcp_sk(req->listener)->queue_lock);
 
-	return xtcp_send_as(sock_net(req->listener), req->listener,
+	return xtcp_send_as(sock_net(req->listener), req->listener, NULL,
 			    req->laddr, req->raddr, &h, TCP_SYN_RECV);
 }
 
 /**
  * xtcp_send_reply() - send a segment that belongs to no socket
  * @net: namespace
+ * @in: the segment it answers, or NULL
  * @saddr: its source address (ours)
  * @daddr: its destination
  * @h: header, ports from our side
@@ -560,10 +590,11 @@ int xtcp_send_synack(struct xtcp_req *req)
  *
  * Goes out through the namespace's control socket.
  */
-void xtcp_send_reply(struct net *net, __be32 saddr, __be32 daddr,
-		     const struct xtcp_hdr *h, int state)
+void xtcp_send_reply(struct net *net, struct sk_buff *in, __be32 saddr,
+		     __be32 daddr, const struct xtcp_hdr *h, int state)
 {
-	xtcp_send_as(net, xtcp_pernet(net)->ctl_sk, saddr, daddr, h, state);
+	xtcp_send_as(net, xtcp_pernet(net)->ctl_sk, in, saddr, daddr, h,
+		     state);
 }
 
 /**
@@ -581,5 +612,5 @@ void xtcp_send_rst_reply(struct net *net, struct sk_buff *skb, int state)
 	struct xtcp_hdr rst;
 
 	if (xtcp_rst_reply(&cb->h, cb->len, &rst))
-		xtcp_send_reply(net, iph->daddr, iph->saddr, &rst, state);
+		xtcp_send_reply(net, skb, iph->daddr, iph->saddr, &rst, state);
 }

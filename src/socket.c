@@ -155,6 +155,23 @@ void xtcp_send_active_rst(struct sock *sk)
 	xtcp_send_sk(sk, XTCP_RST | XTCP_ACK, xtcp_sk(sk)->snd_max, false);
 }
 
+/*
+ * Before connect() (struct proto .pre_connect), as tcp_v4_pre_connect():
+ * the cgroup BPF programs of BPF_CGROUP_INET4_CONNECT, which may refuse
+ * the connection (EPERM) or rewrite the address it goes to (in @uaddr,
+ * which connect() then uses). inet_stream_connect() calls it, the socket
+ * locked, only while such a program is attached somewhere.
+ */
+static int xtcp_pre_connect(struct sock *sk, struct sockaddr *uaddr,
+			    int addr_len)
+{
+	/* a program must not read beyond what the caller passed */
+	if (addr_len < sizeof(struct sockaddr_in))
+		return -EINVAL;
+	sock_owned_by_me(sk);
+	return xtcp_bpf_inet4_connect(sk, uaddr, addr_len);
+}
+
 /**
  * xtcp_connect() - start an active open (struct proto .connect)
  * @sk: the socket, locked, CLOSED
@@ -553,6 +570,7 @@ struct proto xtcp_prot = {
 	.init		= xtcp_init_sock,
 	.close		= xtcp_close,
 	.shutdown	= xtcp_shutdown,
+	.pre_connect	= xtcp_pre_connect,
 	.connect	= xtcp_connect,
 	.disconnect	= xtcp_disconnect,
 	.accept		= xtcp_proto_accept,

@@ -172,8 +172,11 @@ close:
 	xtcp_done(sk, 0);
 }
 
-/* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> from a TIME_WAIT entry. */
-static void xtcp_tw_send_ack(struct xtcp_tw *tw)
+/*
+ * <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> from a TIME_WAIT entry, in answer to
+ * segment @in.
+ */
+static void xtcp_tw_send_ack(struct xtcp_tw *tw, struct sk_buff *in)
 {
 	struct xtcp_hdr h = {
 		.sport = ntohs(tw->lport),
@@ -184,28 +187,30 @@ static void xtcp_tw_send_ack(struct xtcp_tw *tw)
 		.window = tw->window,
 	};
 
-	xtcp_send_reply(read_pnet(&tw->net), tw->laddr, tw->raddr, &h,
+	xtcp_send_reply(read_pnet(&tw->net), in, tw->laddr, tw->raddr, &h,
 			TCP_TIME_WAIT);
 }
 
 /**
  * xtcp_tw_rcv() - a segment for a connection in TIME_WAIT
  * @tw: its entry (referenced)
- * @skb: the segment, header parsed
+ * @skb: the segment; its control block is still IP's (a SYN that reopens
+ *	the 4-tuple goes on to a listener, whose checks read it)
+ * @h: its header, parsed
  *
  * RFC 9293 §3.10.7.4 in TIME-WAIT, with RFC 1337; see the table above.
  *
  * Return: true if the segment is a SYN that ended the entry and should go
  * on to a listener; false if it was dealt with here.
  */
-bool xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb)
+bool xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb,
+		 const struct xtcp_hdr *h)
 {
-	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
-	const struct xtcp_hdr *h = &cb->h;
+	u32 len = skb->len - h->hdr_len;
 
 	if (h->flags & XTCP_RST)
 		return false;
-	if (h->seq == tw->rcv_nxt && !cb->len &&
+	if (h->seq == tw->rcv_nxt && !len &&
 	    !(h->flags & (XTCP_SYN | XTCP_FIN))) {
 		if (h->flags & XTCP_ACK)
 			xtcp_tw_arm(tw);	/* a bare ACK: fine */
@@ -219,7 +224,7 @@ bool xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb)
 	}
 	if (h->flags & XTCP_ACK)
 		xtcp_tw_arm(tw);		/* a retransmitted FIN, ... */
-	xtcp_tw_send_ack(tw);
+	xtcp_tw_send_ack(tw, skb);
 	return false;
 }
 

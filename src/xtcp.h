@@ -545,8 +545,8 @@ void xtcp_send_challenge_ack(struct sock *sk);
 void xtcp_write_xmit(struct sock *sk, bool force);
 int xtcp_retransmit_head(struct sock *sk);
 int xtcp_send_synack(struct xtcp_req *req);
-void xtcp_send_reply(struct net *net, __be32 saddr, __be32 daddr,
-		     const struct xtcp_hdr *h, int state);
+void xtcp_send_reply(struct net *net, struct sk_buff *in, __be32 saddr,
+		     __be32 daddr, const struct xtcp_hdr *h, int state);
 void xtcp_send_rst_reply(struct net *net, struct sk_buff *skb, int state);
 
 /* socket.c */
@@ -562,7 +562,8 @@ void xtcp_tw_cache_exit(void);
 void xtcp_time_wait(struct sock *sk);
 struct xtcp_tw *xtcp_lookup_tw(struct net *net, __be32 saddr, __be16 sport,
 			       __be32 daddr, __be16 dport);
-bool xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb);
+bool xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb,
+		 const struct xtcp_hdr *h);
 void xtcp_tw_put(struct xtcp_tw *tw);
 void xtcp_tw_purge(struct net *net);
 void xtcp_mem_init(void);
