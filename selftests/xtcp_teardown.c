@@ -160,6 +160,39 @@ TEST_F(tear, active_close)
 }
 
 /*
+ * Data waits with the peer's window open but cannot go: after the
+ * handshake the peer's address becomes unreachable (a route of that
+ * type), so every transmission fails and nothing is in flight. Each
+ * expiry of the persist timer counts as a probe, as in Linux's
+ * tcp_send_probe0(), and after retries2 of them without an ACK the
+ * connection fails with ETIMEDOUT, as TCP's after tcp_retries2. (xtcp
+ * counted only zero-window probes: such a socket waited forever, and an
+ * orphan in that state never went away; xtcp_fuzz_sys left one in
+ * LAST_ACK.) Within 30 s: TCP's probes back off from its 1 s RTO.
+ */
+TEST_F_TIMEOUT(tear, unsendable_data_times_out, 60)
+{
+	const char *retries = variant->proto == IPPROTO_TCP ?
+		"/proc/sys/net/ipv4/tcp_retries2" : "/proc/sys/net/xtcp/retries2";
+	long t0;
+	int err;
+
+	ASSERT_EQ(0, write_file(retries, "3"));
+	establish(_metadata, self, variant);
+	stack_sends(_metadata, self, 10);
+	ASSERT_EQ(0, sh("ip route add unreachable " PEER_REMOTE "/32"));
+	ASSERT_EQ(100, send_stream(self->c.cfd, 10, 100));
+	t0 = now_ms();
+	do {
+		err = so_error(self->c.cfd);
+		if (err)
+			break;
+		usleep(50000);
+	} while (now_ms() - t0 < 30000);
+	EXPECT_EQ(ETIMEDOUT, err) TH_LOG("after %ld ms: %s", now_ms() - t0, strerror(err));
+}
+
+/*
  * Half-close (RFC 9293 §3.6: "the user who CLOSEs may continue to RECEIVE
  * until the remote side CLOSEs"): shutdown(SHUT_WR) sends FIN|ACK
  * <SEQ=ISS+1>; after the peer's ACK of it, 100 bytes from the peer are

@@ -163,7 +163,7 @@ static u32 xtcp_persist_timeout_us(struct sock *sk)
  * The persist timer expired: data waits, nothing is in flight (RFC 9293
  * §3.8.6.1). A zero window is probed; a small one gets what fits. As
  * Linux's tcp_probe_timer(), the connection is given up only after
- * retries2 probes the peer never answered (any ACK resets the count).
+ * retries2 expiries the peer never answered (any ACK resets the count).
  */
 static void xtcp_persist_timeout(struct sock *sk)
 {
@@ -177,10 +177,17 @@ static void xtcp_persist_timeout(struct sock *sk)
 		xtcp_done(sk, ETIMEDOUT);
 		return;
 	}
+	/*
+	 * Every expiry counts, as in Linux's tcp_send_probe0(): also one that
+	 * finds the window open but cannot send (a route gone, a device the
+	 * socket is bound to): an orphan in that state otherwise waited
+	 * forever, its timer re-armed each time (xtcp_fuzz_sys found one in
+	 * LAST_ACK, probes_out 0). Any ACK of the peer resets the count.
+	 */
+	xs->probes_out++;
+	if (xs->probe_backoff < 16)
+		xs->probe_backoff++;
 	if (!xs->snd_wnd) {
-		xs->probes_out++;
-		if (xs->probe_backoff < 16)
-			xs->probe_backoff++;
 		xtcp_trace_rtx(sk, XTCP_RTX_PROBE, xs->snd_una - 1,
 			       xs->probes_out, xtcp_persist_timeout_us(sk) / 1000);
 		xtcp_send_probe(sk);
