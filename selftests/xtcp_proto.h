@@ -231,6 +231,16 @@ static inline int so_error(int fd)
 	return getopt_int(fd, SOL_SOCKET, SO_ERROR);
 }
 
+/* A queue ioctl (SIOCINQ, SIOCOUTQ, ...): its value, or -1000 - errno. */
+static inline int ioc(int fd, unsigned long cmd)
+{
+	int val = -1;
+
+	if (ioctl(fd, cmd, &val))
+		return -1000 - errno;
+	return val;
+}
+
 /* The local (@peer 0) or remote (@peer 1) port of @fd, or -1. */
 static inline int sock_port(int fd, int peer)
 {

@@ -117,16 +117,6 @@ FIXTURE_VARIANT_ADD(sec, xtcp) {
 	(cond);							\
 })
 
-/* A queue ioctl (SIOCINQ, SIOCOUTQ): its value, or -1000 - errno. */
-static int ioc(int fd, unsigned long cmd)
-{
-	int val = -1;
-
-	if (ioctl(fd, cmd, &val))
-		return -1000 - errno;
-	return val;
-}
-
 static void timeouts(int fd, int ms)
 {
 	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000 };

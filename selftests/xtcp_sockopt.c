@@ -82,16 +82,6 @@ static int setint(int fd, int level, int name, int val)
 	return setsockopt(fd, level, name, &val, sizeof(val)) ? errno : 0;
 }
 
-/* A queue ioctl (SIOCINQ, SIOCOUTQ, ...): its value, or -1000 - errno. */
-static int ioc(int fd, unsigned long cmd)
-{
-	int val = -1;
-
-	if (ioctl(fd, cmd, &val))
-		return -1000 - errno;
-	return val;
-}
-
 static void timeouts(int fd, int ms)
 {
 	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000 };
